@@ -1,0 +1,56 @@
+// Seat map: zoom and pan (Panzoom, touch and mouse), seat label on hover or tap, and, on the
+// admin page, selecting seats by tapping them (their ids go into the form's hidden field).
+(function () {
+  var viewport = document.getElementById('seatmap');
+  if (!viewport) return;
+  var svg = viewport.querySelector('svg');
+  var words = JSON.parse(viewport.dataset.words);
+  var info = document.querySelector('.seat-info');
+  var selectable = viewport.dataset.selectable === 'true';
+  var selected = new Set();
+  var panzoom = Panzoom(svg, { maxScale: 12, minScale: 0.5, step: 0.4, cursor: 'grab' });
+  viewport.addEventListener('wheel', panzoom.zoomWithWheel);
+  document.querySelectorAll('[data-zoom]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var how = b.dataset.zoom;
+      if (how === 'in') panzoom.zoomIn(); else if (how === 'out') panzoom.zoomOut(); else panzoom.reset();
+    });
+  });
+
+  function describe(seat) {
+    var p = seat.dataset.t.split('/');
+    return words.section + ' ' + p[0] + ' · ' + words.row + ' ' + p[1] + ' · ' + words.seat + ' ' + p[2];
+  }
+  svg.addEventListener('pointerover', function (e) {
+    if (e.target.classList.contains('seat')) info.textContent = describe(e.target);
+  });
+
+  var form = document.getElementById('selection-form');
+  var idsField = document.getElementById('seat-ids');
+  var countField = document.getElementById('selected-count');
+  function sync() {
+    if (idsField) idsField.value = Array.from(selected).join(',');
+    if (countField) countField.textContent = selected.size;
+  }
+  // A tap that did not move is a click on the seat; a drag is a pan.
+  var down = null;
+  svg.addEventListener('pointerdown', function (e) { down = [e.clientX, e.clientY]; });
+  svg.addEventListener('click', function (e) {
+    var seat = e.target;
+    if (!seat.classList.contains('seat')) return;
+    if (down && Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 6) return;
+    info.textContent = describe(seat);
+    if (!selectable) return;
+    var id = seat.dataset.id;
+    if (selected.has(id)) { selected.delete(id); seat.classList.remove('sel'); }
+    else { selected.add(id); seat.classList.add('sel'); }
+    sync();
+  });
+  var clear = document.getElementById('clear-selection');
+  if (clear) clear.addEventListener('click', function () {
+    selected.clear();
+    svg.querySelectorAll('.sel').forEach(function (s) { s.classList.remove('sel'); });
+    sync();
+  });
+  if (form) sync();
+})();

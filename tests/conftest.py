@@ -1,0 +1,173 @@
+"""Fixtures: a real database (a SQLite file, or PostgreSQL when TEST_DATABASE_URL is set),
+the schema built by the real migrations once per run, and emptied before every test."""
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="ticketing-test-instance-"))
+
+from ticketing import create_app  # noqa: E402
+from ticketing.extensions import db  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+PG_HINT = ("PostgreSQL not reachable; run with TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test "
+           "(REQUIRE_POSTGRES=1 turns this skip into a failure)")
+
+
+def _pg_reachable(url: str) -> bool:
+    from ticketing.config import sqlalchemy_url
+    try:
+        with create_engine(sqlalchemy_url(url)).connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+def require_postgres_url() -> str:
+    """The PostgreSQL URL for tests that must run on PostgreSQL; skip (or fail on CI) without it."""
+    url = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
+    if url.startswith("postgres") and _pg_reachable(url):
+        return url
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(PG_HINT)
+    pytest.skip(PG_HINT)
+
+
+def reset_database(url: str) -> None:
+    """Drop everything, so the migrations start from an empty database."""
+    from ticketing.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if not _pg_reachable(url):
+            pytest.fail(f"TEST_DATABASE_URL={url} is not reachable")
+        reset_database(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _sa(database_url), "TESTING": True})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _sa(url):
+    from ticketing.config import sqlalchemy_url
+    return sqlalchemy_url(url)
+
+
+def empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.execute(text("DELETE FROM sqlite_sequence")) if db.session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _sa(_migrated), "TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+SMALL_MAP = {
+    "format": "ubon-candle-seating/1",
+    "name": {"th": "ผังทดสอบ", "en": "Test map"},
+    "categories": [
+        {"code": "front", "name": {"th": "แถวหน้า", "en": "Front"}, "color": "#c8102e", "price_satang": 150000},
+        {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000},
+    ],
+    "stands": [{"code": "A", "name": {"th": "อัฒจันทร์ A", "en": "Stand A"}, "sections": [
+        {"code": "A1", "name": {"th": "A1", "en": "A1"}, "blocks": [
+            {"row_labels": ["1"], "seats_per_row": 10, "origin": {"x": 10, "y": 10}, "seat_pitch": 10,
+             "row_pitch": 12, "category": "front"},
+            {"row_labels": ["2", "3", "4"], "seats_per_row": 10, "origin": {"x": 10, "y": 22}, "seat_pitch": 10,
+             "row_pitch": 12, "category": "vip"}]},
+        {"code": "A2", "name": {"th": "A2", "en": "A2"}, "blocks": [
+            {"row_labels": ["1", "2"], "seats_per_row": 8, "origin": {"x": 130, "y": 10}, "seat_pitch": 10,
+             "row_pitch": 12, "category": "vip"}]}]}],
+}
+
+
+@pytest.fixture
+def make(app):
+    """Factories: ``make.org()``, ``make.user()``, ``make.festival()`` (with the small map and sessions)."""
+    from ticketing.accounts.services import save_organization, save_user
+    from ticketing.festivals.services import save_festival, save_session
+    from ticketing.seating.mapfile import parse_map
+    from ticketing.seating.services import import_map
+
+    class Make:
+        counter = 0
+
+        def org(self, code=None, kind="member"):
+            Make.counter += 1
+            code = code or f"org{Make.counter}"
+            org = save_organization(None, None, code=code, kind=kind, name_th=f"องค์กร {code}", name_en=f"Org {code}")
+            db.session.commit()
+            return org
+
+        def user(self, username=None, roles=("seller",), org=None, password="secret-pass"):
+            Make.counter += 1
+            if "seller" in roles and org is None:
+                org = self.org()
+            user = save_user(None, None, username=username or f"user{Make.counter}", roles=list(roles),
+                             organization_id=org.id if org else None, password=password)
+            db.session.commit()
+            return user
+
+        def festival(self, plan=None, sessions=1):
+            festival = save_festival(None, None, name_th="งานแห่เทียน", name_en="Candle Festival", year=2027)
+            import_map(None, festival, parse_map(json.dumps(plan or SMALL_MAP)))
+            for i in range(sessions):
+                save_session(None, festival, None, name_th=f"รอบ {i + 1}", name_en=f"Session {i + 1}",
+                             starts_at=datetime(2027, 7, 19 + i, 0, 0, tzinfo=timezone.utc))
+            db.session.commit()
+            return festival
+
+    return Make()
+
+
+def login(client, username, password="secret-pass"):
+    return client.post("/login", data={"username": username, "password": password})

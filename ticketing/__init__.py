@@ -1,0 +1,58 @@
+"""VIP seating and ticketing for the Ubon Ratchathani Candle Festival."""
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import load_config
+from . import extensions
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=load_config()["INSTANCE_PATH"])
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.update(test_config)
+
+    from .i18n import register_template_helpers, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    register_template_helpers(app)
+
+    from . import models  # noqa: F401  (register every table)
+    from .accounts import views as accounts_views
+    from .api import register_api
+    from .festivals import views as festival_views
+    from .inventory import views as inventory_views
+    from .seating import views as seating_views
+    from . import web
+
+    extensions.api.init_app(app)
+    register_api(extensions.api, app)
+    for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp):
+        app.register_blueprint(bp)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()

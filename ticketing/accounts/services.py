@@ -1,0 +1,147 @@
+"""Creating and changing organizations, users and API tokens (one audit entry per change)."""
+import hashlib
+import re
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import ORG_KINDS, ROLES, ApiToken, Organization, User, UserRole
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "cft_"
+
+
+def _org_snapshot(org: Organization) -> dict:
+    return {k: getattr(org, k) for k in ("code", "kind", "name_th", "name_en", "is_example", "active", "position")}
+
+
+def save_organization(actor, org: Organization | None, *, code: str, kind: str, name_th: str,
+                      name_en: str, is_example: bool = False, active: bool = True,
+                      position: int | None = None) -> Organization:
+    """Create (org=None) or update an organization."""
+    code = code.strip()
+    errors = {}
+    if not CODE_RE.match(code):
+        errors["code"] = _("Use 1-40 lower-case letters, digits, - or _.")
+    elif db.session.scalar(select(Organization.id).where(Organization.code == code,
+                                                         Organization.id != getattr(org, "id", None))):
+        errors["code"] = _("Another organization already uses this code.")
+    if kind not in ORG_KINDS:
+        errors["kind"] = _("Unknown kind of organization.")
+    elif kind == "central" and db.session.scalar(select(Organization.id).where(
+            Organization.kind == "central", Organization.id != getattr(org, "id", None))):
+        errors["kind"] = _("There is already a central fund account.")
+    if not name_th.strip():
+        errors["name_th"] = _("A Thai name is required.")
+    if not name_en.strip():
+        errors["name_en"] = _("An English name is required.")
+    if errors:
+        raise Invalid(_("Please correct the highlighted fields."), details=errors)
+    before = _org_snapshot(org) if org else None
+    if org is None:
+        org = Organization()
+        db.session.add(org)
+        if position is None:
+            position = (db.session.scalar(select(db.func.max(Organization.position))) or 0) + 1
+    org.code, org.kind, org.name_th, org.name_en = code, kind, name_th.strip(), name_en.strip()
+    org.is_example, org.active = is_example, active
+    if position is not None:
+        org.position = position
+    db.session.flush()
+    audit.record(actor, "organization.create" if before is None else "organization.update",
+                 "organization", org.id, before, _org_snapshot(org))
+    return org
+
+
+def _user_snapshot(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "active": user.active,
+            "organization_id": user.organization_id, "roles": sorted(user.roles)}
+
+
+def save_user(actor, user: User | None, *, username: str, roles: list[str], organization_id: int | None,
+              display_name: str = "", password: str | None = None, active: bool = True) -> User:
+    """Create (user=None) or update a user. A new user needs a password; an update may keep it."""
+    username = username.strip()
+    errors = {}
+    if not USERNAME_RE.match(username):
+        errors["username"] = _("Use 2-80 letters, digits, '.', '-' or '_'.")
+    elif db.session.scalar(select(User.id).where(User.username == username,
+                                                 User.id != getattr(user, "id", None))):
+        errors["username"] = _("This username is taken.")
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        errors["roles"] = _("Choose at least one role among admin, treasurer, seller and gate.")
+    org = db.session.get(Organization, organization_id) if organization_id else None
+    if organization_id and org is None:
+        errors["organization_id"] = _("Unknown organization.")
+    elif "seller" in roles and (org is None or org.kind != "member"):
+        errors["organization_id"] = _("A seller must belong to one of the member organizations.")
+    if user is None and not password:
+        errors["password"] = _("A password is required.")
+    if password and len(password) < MIN_PASSWORD:
+        errors["password"] = _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
+    if errors:
+        raise Invalid(_("Please correct the highlighted fields."), details=errors)
+    before = _user_snapshot(user) if user else None
+    if user is None:
+        user = User(username=username)
+        db.session.add(user)
+    user.username, user.display_name, user.active = username, display_name.strip(), active
+    user.organization_id = organization_id
+    if password:
+        user.password_hash = generate_password_hash(password)
+    user.role_rows = [r for r in user.role_rows if r.role in roles]
+    user.role_rows += [UserRole(role=r) for r in sorted(set(roles) - user.roles)]
+    db.session.flush()
+    audit.record(actor, "user.create" if before is None else "user.update", "user", user.id,
+                 before, _user_snapshot(user))
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(actor, user: User) -> str:
+    """Create an API token for ``user`` and return it; it cannot be shown again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:12])
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "token.issue", "api_token", row.id, None, {"user_id": user.id, "prefix": row.prefix})
+    return token
+
+
+def revoke_token(actor, token_id: int) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(_("No such token."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(actor, "token.revoke", "api_token", row.id, None, {"user_id": row.user_id})
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user

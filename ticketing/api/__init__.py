@@ -1,0 +1,60 @@
+"""The JSON API under /api/v1: token (or logged-in session) auth, JSON errors, OpenAPI document."""
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ServiceError
+from ..extensions import csrf, db
+
+API_PREFIX = "/api/v1"
+
+
+def error_response(status: int, code: str, message: str, field_errors=None):
+    body = {"error": code, "message": message}
+    if field_errors:
+        body["fields"] = field_errors
+    return jsonify(body), status
+
+
+def _http_error(err: HTTPException):
+    codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             413: "too_large", 422: "invalid", 429: "too_many_requests"}
+    messages = {401: _("Sign in or send 'Authorization: Bearer <token>'."), 403: _("You may not do this."),
+                404: _("Not found."), 422: _("Some values are wrong.")}
+    fields = None
+    if err.code == 422:
+        fields = getattr(err, "data", {}).get("messages") or getattr(err, "exc", None) and err.exc.messages
+    return error_response(err.code or 500, codes.get(err.code, "error"),
+                          messages.get(err.code, err.description or ""), fields)
+
+
+def register_api(api, app) -> None:
+    from .views import bp
+
+    csrf.exempt(bp)
+
+    @bp.before_request
+    def require_user():
+        if not current_user.is_authenticated:
+            return error_response(401, "unauthorized", _("Sign in or send 'Authorization: Bearer <token>'."))
+        # A browser session (cookie) must carry the CSRF token for anything that changes state.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and "Authorization" not in request.headers:
+            csrf.protect()
+        return None
+
+    @app.errorhandler(ServiceError)
+    def service_error(err: ServiceError):
+        db.session.rollback()
+        return error_response(err.status, err.code, err.message, err.details or None)
+
+    api.register_blueprint(bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if request.path.startswith(API_PREFIX):
+            return _http_error(err)
+        return err
+
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]

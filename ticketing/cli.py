@@ -1,0 +1,144 @@
+"""Command-line interface: ``flask --app wsgi <command>``."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .accounts import services as accounts
+from .accounts.models import ApiToken, User
+from .errors import ServiceError
+from .extensions import db
+from .festivals.models import Festival
+from .seating.mapfile import MapError, parse_map
+from .seating.services import import_map
+
+users_cli = AppGroup("users", help="Users and API tokens.")
+seating_cli = AppGroup("seating", help="Seating map files.")
+lang_option = click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True,
+                           help="Language of the messages.")
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("demo")
+def demo_command():
+    """Bring the schema up to date and load the demo festival (safe to run twice)."""
+    from .demo import load_demo
+
+    upgrade()
+    logins = load_demo()
+    click.echo("Demo festival loaded. Logins (username / password):")
+    for username, password in logins.items():
+        click.echo(f"  {username:<10} {password}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(["admin", "treasurer", "seller", "gate"]))
+@click.option("--organization", help="organization code (required for sellers)")
+@click.password_option()
+def users_create(username, roles, organization, password):
+    """Create a user (e.g. the first admin of a production install)."""
+    from .accounts.models import Organization
+
+    org_id = None
+    if organization:
+        org_id = db.session.scalar(select(Organization.id).where(Organization.code == organization))
+        if org_id is None:
+            _fail(f"unknown organization code: {organization}")
+    try:
+        accounts.save_user(None, None, username=username, roles=list(roles), organization_id=org_id, password=password)
+        db.session.commit()
+    except ServiceError as err:
+        _fail(f"{err.message} {' '.join(str(v) for v in err.details.values())}")
+    click.echo(f"created {username}")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _fail(f"no such user: {username}")
+    return user
+
+
+@users_cli.command("token")
+@click.argument("username")
+def users_token(username):
+    """Create an API token for USERNAME and print it (it is shown only once)."""
+    token = accounts.issue_token(None, _user(username))
+    db.session.commit()
+    click.echo(token)
+
+
+@users_cli.command("revoke-token")
+@click.argument("username")
+@click.option("--prefix", help="revoke only the token starting with this prefix")
+def users_revoke_token(username, prefix):
+    """Revoke USERNAME's API tokens (all, or the one with --prefix)."""
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == _user(username).id,
+                                                     ApiToken.revoked_at.is_(None))).all()
+    rows = [r for r in rows if not prefix or r.prefix.startswith(prefix)]
+    for row in rows:
+        accounts.revoke_token(None, row.id)
+    db.session.commit()
+    click.echo(f"revoked {len(rows)} token(s)")
+
+
+def _read_plan(path: str):
+    raw = Path(path).read_bytes() if Path(path).is_file() else None
+    if raw is None:
+        _fail(f"{path}: no such file")
+    return parse_map(raw, max_bytes=current_app.config["SEATING_MAX_BYTES"])
+
+
+@seating_cli.command("validate")
+@click.argument("path")
+@lang_option
+def seating_validate(path, lang):
+    """Check a seating map file; print one line per problem and exit 1 if there is any."""
+    with force_locale(lang):
+        try:
+            plan = _read_plan(path)
+        except MapError as err:
+            for problem in err.problems:
+                click.echo(str(problem))
+            sys.exit(1)
+    click.echo(f"ok: {len(plan.seats)} seats, {len(plan.categories)} categories, {len(plan.stands)} stands")
+
+
+@seating_cli.command("import")
+@click.argument("path")
+@click.option("--festival", "festival_id", type=int, required=True)
+@click.option("--replace", is_flag=True, help="replace the festival's map (only while nothing is sold or held)")
+@lang_option
+def seating_import(path, festival_id, replace, lang):
+    """Load a seating map file into a festival (all or nothing)."""
+    with force_locale(lang):
+        festival = db.session.get(Festival, festival_id)
+        if festival is None:
+            _fail(f"no festival with id {festival_id}")
+        try:
+            plan = _read_plan(path)
+            import_map(None, festival, plan, replace=replace)
+            db.session.commit()
+        except MapError as err:
+            for problem in err.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        except ServiceError as err:
+            _fail(err.message)
+    click.echo(f"imported {len(plan.seats)} seats into festival {festival_id}")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seating_cli)

@@ -1,0 +1,51 @@
+"""The demo festival: organizations, users, a festival with sessions and the example map.
+
+Loading is idempotent: what already exists (matched by code, username or name) is left alone,
+so running ``flask --app wsgi demo`` twice does no harm.
+"""
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..accounts.models import Organization, User
+from ..accounts.services import save_organization, save_user
+from ..extensions import db
+from ..festivals.models import Festival, FestivalSession
+from ..festivals.services import save_festival, save_session
+from ..seating.mapfile import parse_map
+from ..seating.services import import_map, map_of
+from ..timeutil import from_local
+
+DEMO_FILE = Path(__file__).with_name("demo.json")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_demo() -> dict:
+    """Load the demo data; return the logins (username -> password) it defines."""
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    for position, org in enumerate(data["organizations"]):
+        if db.session.scalar(select(Organization.id).where(Organization.code == org["code"])) is None:
+            save_organization(None, None, code=org["code"], kind=org.get("kind", "member"), name_th=org["name_th"],
+                              name_en=org["name_en"], is_example=org.get("example", False), position=position)
+    orgs = {o.code: o.id for o in db.session.scalars(select(Organization))}
+    for user in data["users"]:
+        if db.session.scalar(select(User.id).where(User.username == user["username"])) is None:
+            save_user(None, None, username=user["username"], roles=user["roles"], password=user["password"],
+                      display_name=user.get("display_name", ""), organization_id=orgs.get(user.get("organization")))
+    fest = data["festival"]
+    festival = db.session.scalar(select(Festival).where(Festival.name_en == fest["name_en"], Festival.year == fest["year"]))
+    if festival is None:
+        festival = save_festival(None, None, name_th=fest["name_th"], name_en=fest["name_en"], year=fest["year"],
+                                 venue_th=fest["venue_th"], venue_en=fest["venue_en"])
+    if map_of(festival.id) is None:
+        import_map(None, festival, parse_map((ROOT / fest["map"]).read_bytes()))
+    for s in fest["sessions"]:
+        if db.session.scalar(select(FestivalSession.id).where(FestivalSession.festival_id == festival.id,
+                                                              FestivalSession.name_en == s["name_en"])) is None:
+            save_session(None, festival, None, name_th=s["name_th"], name_en=s["name_en"],
+                         starts_at=from_local(datetime.fromisoformat(s["starts_at"])),
+                         ends_at=from_local(datetime.fromisoformat(s["ends_at"])))
+    db.session.commit()
+    return {u["username"]: u["password"] for u in data["users"]}

@@ -1,0 +1,76 @@
+"""Admin pages for festivals and sessions."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.access import roles_required
+from ..errors import ServiceError
+from ..extensions import db
+from ..forms import apply_service_error
+from ..seating.models import SeatingMap
+from ..timeutil import from_local, to_local
+from . import services
+from .forms import FestivalForm, SessionForm
+from .models import Festival, FestivalSession
+
+bp = Blueprint("festivals", __name__, url_prefix="/admin/festivals")
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return render_template("festivals/index.html", festivals=services.list_festivals())
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"festival_id": None})
+@bp.route("/<int:festival_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit(festival_id):
+    festival = db.get_or_404(Festival, festival_id) if festival_id else None
+    form = FestivalForm(obj=festival)
+    if form.validate_on_submit():
+        try:
+            festival = services.save_festival(current_user, festival, name_th=form.name_th.data or "",
+                                              name_en=form.name_en.data or "", year=form.year.data,
+                                              venue_th=form.venue_th.data or "", venue_en=form.venue_en.data or "")
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".show", festival_id=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(form, err)
+    return render_template("festivals/edit.html", form=form, festival=festival)
+
+
+@bp.get("/<int:festival_id>")
+@roles_required("admin")
+def show(festival_id):
+    festival = db.get_or_404(Festival, festival_id)
+    seating_map = db.session.scalar(db.select(SeatingMap).where(SeatingMap.festival_id == festival.id))
+    return render_template("festivals/show.html", festival=festival, seating_map=seating_map)
+
+
+@bp.route("/<int:festival_id>/sessions/new", methods=["GET", "POST"], defaults={"session_id": None})
+@bp.route("/<int:festival_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def session_edit(festival_id, session_id):
+    festival = db.get_or_404(Festival, festival_id)
+    session = db.get_or_404(FestivalSession, session_id) if session_id else None
+    if session and session.festival_id != festival.id:
+        return redirect(url_for(".show", festival_id=festival.id))
+    form = SessionForm(obj=session)
+    if session and not form.is_submitted():
+        form.starts_at.data = to_local(session.starts_at).replace(tzinfo=None)
+        form.ends_at.data = to_local(session.ends_at).replace(tzinfo=None) if session.ends_at else None
+    if form.validate_on_submit():
+        try:
+            services.save_session(current_user, festival, session, name_th=form.name_th.data or "",
+                                  name_en=form.name_en.data or "", starts_at=from_local(form.starts_at.data),
+                                  ends_at=from_local(form.ends_at.data) if form.ends_at.data else None)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".show", festival_id=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(form, err)
+    return render_template("festivals/session_edit.html", form=form, festival=festival, session=session)

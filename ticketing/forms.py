@@ -1,0 +1,16 @@
+"""Shared form helpers."""
+from flask import flash
+
+from .errors import ServiceError
+
+
+def apply_service_error(form, err: ServiceError) -> None:
+    """Show a refused action on the form: field errors beside their fields, the rest flashed."""
+    unplaced = []
+    for name, message in err.details.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            unplaced.append(message)
+    flash(" ".join([err.message, *unplaced]), "error")

@@ -1,0 +1,196 @@
+"""Seat states and allocations of a session. Every change is a conditional update, one transaction,
+and one audit entry (the caller commits once)."""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, insert, literal, or_, select, update
+
+from .. import audit
+from ..accounts.models import Organization
+from ..errors import Conflict, Invalid
+from ..extensions import db
+from ..festivals.models import FestivalSession
+from ..seating.models import PriceCategory, Seat, SeatingMap, Section, Stand
+from ..timeutil import utcnow
+from .models import SeatInventory
+
+MAX_SEATS_PER_ACTION = 10_000
+
+
+@dataclass(frozen=True)
+class SeatView:
+    """One seat of a session as drawn on the map and listed by the API."""
+    id: int
+    label: str
+    row: str
+    row_index: int
+    x: float
+    y: float
+    stand: str
+    section: str
+    section_id: int
+    category_id: int
+    state: str
+    organization_id: int | None
+
+
+def create_session_inventory(session: FestivalSession) -> int:
+    """One 'available' row per seat of the festival's map (no-op before a map is imported)."""
+    seats = select(literal(session.id), Seat.id, literal("available"), literal(utcnow(), SeatInventory.updated_at.type)) \
+        .join(SeatingMap, SeatingMap.id == Seat.map_id).where(SeatingMap.festival_id == session.festival_id)
+    result = db.session.execute(insert(SeatInventory).from_select(
+        ["session_id", "seat_id", "state", "updated_at"], seats))
+    return result.rowcount
+
+
+def _free_condition(now):
+    """available, or held with an expired hold: correctness never waits for a sweeper."""
+    return or_(SeatInventory.state == "available",
+               and_(SeatInventory.state == "held", SeatInventory.hold_expires_at <= now))
+
+
+def seat_views(session_id: int) -> list[SeatView]:
+    """Every seat of the session in seat-map order, expired holds shown as available."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Seat.id, Seat.label, Seat.row_label, Seat.row_index, Seat.x, Seat.y, Stand.code, Section.code,
+               Section.id, Seat.category_id, SeatInventory.state, SeatInventory.hold_expires_at,
+               SeatInventory.organization_id)
+        .join(SeatInventory, SeatInventory.seat_id == Seat.id)
+        .join(Section, Section.id == Seat.section_id).join(Stand, Stand.id == Section.stand_id)
+        .where(SeatInventory.session_id == session_id).order_by(Seat.position))
+    return [SeatView(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                     "available" if r[10] == "held" and r[11] <= now else r[10], r[12]) for r in rows]
+
+
+def categories_for_session(session: FestivalSession) -> list[PriceCategory]:
+    return list(db.session.scalars(
+        select(PriceCategory).join(SeatingMap, SeatingMap.id == PriceCategory.map_id)
+        .where(SeatingMap.festival_id == session.festival_id).order_by(PriceCategory.id)))
+
+
+def _check_seat_ids(session: FestivalSession, seat_ids) -> list[int]:
+    """Seat ids must be integers of this session; otherwise nothing happens."""
+    try:
+        ids = sorted({int(i) for i in seat_ids})
+    except (TypeError, ValueError):
+        raise Invalid(_("Seat numbers must be whole numbers."), code="invalid_seats")
+    if not ids:
+        raise Invalid(_("Select at least one seat."), code="no_seats")
+    if len(ids) > MAX_SEATS_PER_ACTION:
+        raise Invalid(_("Too many seats in one action."), code="too_many_seats")
+    found = set(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids))))
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise Invalid(_("These seats are not part of this session: %(ids)s", ids=_short_list(unknown)),
+                      code="unknown_seats", details={"seats": unknown})
+    return ids
+
+
+def _short_list(ids) -> str:
+    shown = ", ".join(str(i) for i in ids[:20])
+    return shown + (" …" if len(ids) > 20 else "")
+
+
+def _labels(seat_ids) -> str:
+    rows = db.session.execute(select(Section.code, Seat.row_label, Seat.label)
+                              .join(Section, Section.id == Seat.section_id).where(Seat.id.in_(seat_ids))
+                              .order_by(Seat.position).limit(20)).all()
+    text = ", ".join(f"{s}-{r}-{l}" for s, r, l in rows)
+    return text + (" …" if len(seat_ids) > 20 else "")
+
+
+def _conditional_update(session, ids, condition, values) -> None:
+    """Update all ``ids`` that meet ``condition``; if any does not, raise Conflict naming them.
+
+    The partial update is left in the transaction: the caller rolls back on any ServiceError
+    (and a request that does not commit is rolled back at teardown), so nothing changes."""
+    result = db.session.execute(update(SeatInventory).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), condition).values(**values))
+    if result.rowcount != len(ids):
+        refused = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
+            SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~condition)))
+        raise Conflict(_("These seats cannot be changed now: %(seats)s", seats=_labels(refused)),
+                       code="seats_unavailable", details={"seats": refused})
+
+
+def block_seats(actor, session: FestivalSession, seat_ids, reason: str) -> int:
+    """Keep free seats back (officials, guests). Sold or held seats cannot be blocked."""
+    ids = _check_seat_ids(session, seat_ids)
+    if not reason or not reason.strip():
+        raise Invalid(_("Give a reason for blocking."), code="reason_required", details={"reason": _("Required.")})
+    _conditional_update(session, ids, _free_condition(utcnow()),
+                        {"state": "blocked", "block_reason": reason.strip()[:200],
+                         "held_by_id": None, "hold_expires_at": None, "updated_at": utcnow()})
+    audit.record(actor, "inventory.block", "session", session.id, None, {"seats": ids, "reason": reason.strip()})
+    return len(ids)
+
+
+def unblock_seats(actor, session: FestivalSession, seat_ids) -> int:
+    ids = _check_seat_ids(session, seat_ids)
+    _conditional_update(session, ids, SeatInventory.state == "blocked",
+                        {"state": "available", "block_reason": None, "updated_at": utcnow()})
+    audit.record(actor, "inventory.unblock", "session", session.id, None, {"seats": ids})
+    return len(ids)
+
+
+def _member(organization_id) -> Organization:
+    org = db.session.get(Organization, organization_id) if organization_id else None
+    if org is None or org.kind != "member" or not org.active:
+        raise Invalid(_("Choose an active member organization."), code="invalid_organization",
+                      details={"organization_id": _("Choose an active member organization.")})
+    return org
+
+
+def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: int | None) -> int:
+    """Give unsold seats to one organization (None returns them to the shared pool)."""
+    ids = _check_seat_ids(session, seat_ids)
+    org = _member(organization_id) if organization_id is not None else None
+    before = dict(db.session.execute(select(SeatInventory.seat_id, SeatInventory.organization_id).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids))).all())
+    _conditional_update(session, ids, SeatInventory.state != "sold",
+                        {"organization_id": org.id if org else None, "updated_at": utcnow()})
+    audit.record(actor, "inventory.allocate", "session", session.id,
+                 {"allocations": {str(k): v for k, v in before.items()}},
+                 {"organization_id": org.id if org else None, "seats": ids})
+    return len(ids)
+
+
+def seats_in_rows(session: FestivalSession, section_id: int, row_from: str, row_to: str) -> list[int]:
+    """Seat ids of a section from row ``row_from`` to row ``row_to`` (inclusive, front to back)."""
+    rows = db.session.execute(select(Seat.row_label, Seat.row_index).join(SeatInventory, SeatInventory.seat_id == Seat.id)
+                              .where(Seat.section_id == section_id, SeatInventory.session_id == session.id)
+                              .distinct()).all()
+    index = {label: i for label, i in rows}
+    missing = [r for r in (row_from, row_to) if r not in index]
+    if missing:
+        raise Invalid(_("No row %(rows)s in this section.", rows=", ".join(missing)), code="unknown_row",
+                      details={"rows": _("No row %(rows)s in this section.", rows=", ".join(missing))})
+    low, high = sorted((index[row_from], index[row_to]))
+    return list(db.session.scalars(select(Seat.id).where(Seat.section_id == section_id,
+                                                         Seat.row_index.between(low, high))))
+
+
+def release_allocation(actor, session: FestivalSession, organization_id: int | None = None) -> int:
+    """Return an organization's unsold seats (or every organization's) to the shared pool."""
+    query = update(SeatInventory).where(SeatInventory.session_id == session.id, SeatInventory.state != "sold",
+                                        SeatInventory.organization_id.is_not(None))
+    if organization_id is not None:
+        _member(organization_id)
+        query = query.where(SeatInventory.organization_id == organization_id)
+    count = db.session.execute(query.values(organization_id=None, updated_at=utcnow())).rowcount
+    audit.record(actor, "inventory.release", "session", session.id, {"organization_id": organization_id},
+                 {"released": count})
+    return count
+
+
+def member_organizations() -> list[Organization]:
+    return list(db.session.scalars(select(Organization).where(
+        Organization.kind == "member", Organization.active.is_(True)).order_by(Organization.position, Organization.id)))
+
+
+def inventory_counts(session_id: int) -> dict[str, int]:
+    rows = db.session.execute(select(SeatInventory.state, func.count()).where(
+        SeatInventory.session_id == session_id).group_by(SeatInventory.state))
+    return dict(rows.all())

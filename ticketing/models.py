@@ -1,0 +1,6 @@
+"""Imports every model so that metadata (and Alembic) sees all tables."""
+from .accounts.models import ApiToken, Organization, User, UserRole  # noqa: F401
+from .audit.models import AuditEntry  # noqa: F401
+from .festivals.models import Festival, FestivalSession  # noqa: F401
+from .inventory.models import SeatInventory  # noqa: F401
+from .seating.models import PriceCategory, Seat, SeatingMap, Section, Stand  # noqa: F401

@@ -1,0 +1,58 @@
+"""Times are stored in UTC and shown in Asia/Bangkok; Thai text uses Buddhist Era years."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_month_names
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BE_OFFSET = 543
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (same on SQLite and PostgreSQL), returns aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def from_local(naive_local: datetime) -> datetime:
+    """A wall-clock time typed in Ubon (Asia/Bangkok) -> aware UTC."""
+    return naive_local.replace(tzinfo=BANGKOK).astimezone(timezone.utc)
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(BANGKOK)
+
+
+def format_date(value: datetime, locale: str) -> str:
+    """'24 พฤศจิกายน 2569' in Thai (Buddhist Era), '24 November 2026' in English."""
+    local = to_local(value)
+    month = get_month_names("wide", locale=locale)[local.month]
+    year = local.year + BE_OFFSET if locale == "th" else local.year
+    return f"{local.day} {month} {year}"
+
+
+def format_datetime(value: datetime | None, locale: str) -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    clock = f"{local:%H:%M}"
+    if locale == "th":
+        return f"{format_date(value, locale)} เวลา {clock} น."
+    return f"{format_date(value, locale)}, {clock}"
