@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="ticketing-test-instance-"))
@@ -92,6 +93,12 @@ def empty_tables() -> None:
 @pytest.fixture
 def app(_migrated):
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sa(_migrated), "TESTING": True, "WTF_CSRF_ENABLED": False})
+    @app.before_request
+    def _forget_cached_user():
+        # The test holds one app context open, so `g` (where Flask-Login caches the user) would
+        # outlive a request; a real server starts every request with a fresh one.
+        g.pop("_login_user", None)
+
     with app.app_context():
         empty_tables()
         yield app

@@ -6,7 +6,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import load_config
-from . import extensions
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .seating import views as seating_views
     from . import web
 
-    extensions.api.init_app(app)
-    register_api(extensions.api, app)
+    register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp):
         app.register_blueprint(bp)
 

@@ -47,10 +47,10 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     before = _org_snapshot(org) if org else None
     if org is None:
-        org = Organization()
-        db.session.add(org)
         if position is None:
             position = (db.session.scalar(select(db.func.max(Organization.position))) or 0) + 1
+        org = Organization()
+        db.session.add(org)
     org.code, org.kind, org.name_th, org.name_en = code, kind, name_th.strip(), name_en.strip()
     org.is_example, org.active = is_example, active
     if position is not None:

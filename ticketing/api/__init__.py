@@ -29,19 +29,24 @@ def _http_error(err: HTTPException):
                           messages.get(err.code, err.description or ""), fields)
 
 
-def register_api(api, app) -> None:
+def require_user():
+    """Runs before every API view: a user (token or browser session) is required."""
+    if not current_user.is_authenticated:
+        return error_response(401, "unauthorized", _("Sign in or send 'Authorization: Bearer <token>'."))
+    # A browser session (cookie) must carry the CSRF token for anything that changes state.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and "Authorization" not in request.headers:
+        csrf.protect()
+    return None
+
+
+def register_api(app) -> None:
+    """One flask-smorest Api per app (its OpenAPI spec is built from the registered schemas)."""
+    from flask_smorest import Api
+
     from .views import bp
 
+    api = Api(app)
     csrf.exempt(bp)
-
-    @bp.before_request
-    def require_user():
-        if not current_user.is_authenticated:
-            return error_response(401, "unauthorized", _("Sign in or send 'Authorization: Bearer <token>'."))
-        # A browser session (cookie) must carry the CSRF token for anything that changes state.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and "Authorization" not in request.headers:
-            csrf.protect()
-        return None
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
@@ -56,5 +61,6 @@ def register_api(api, app) -> None:
             return _http_error(err)
         return err
 
+    app.before_request_funcs.setdefault(bp.name, []).append(require_user)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

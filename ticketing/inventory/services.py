@@ -102,17 +102,20 @@ def _labels(seat_ids) -> str:
 
 
 def _conditional_update(session, ids, condition, values) -> None:
-    """Update all ``ids`` that meet ``condition``; if any does not, raise Conflict naming them.
+    """Update all ``ids`` if every one meets ``condition``; otherwise raise Conflict naming the others.
 
-    The partial update is left in the transaction: the caller rolls back on any ServiceError
-    (and a request that does not commit is rolled back at teardown), so nothing changes."""
-    result = db.session.execute(update(SeatInventory).where(
-        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), condition).values(**values))
-    if result.rowcount != len(ids):
-        refused = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
-            SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~condition)))
-        raise Conflict(_("These seats cannot be changed now: %(seats)s", seats=_labels(refused)),
-                       code="seats_unavailable", details={"seats": refused})
+    The update itself repeats the condition, so a seat changed by another counter between the
+    check and the update is caught by the row count; the caller then rolls back (a request that
+    does not commit is rolled back at teardown), so nothing changes."""
+    refused = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~condition)))
+    if not refused:
+        result = db.session.execute(update(SeatInventory).where(
+            SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), condition).values(**values))
+        if result.rowcount == len(ids):
+            return
+    raise Conflict(_("These seats cannot be changed now: %(seats)s", seats=_labels(refused) if refused else "…"),
+                   code="seats_unavailable", details={"seats": refused})
 
 
 def block_seats(actor, session: FestivalSession, seat_ids, reason: str) -> int:

@@ -33,6 +33,7 @@ def _map_context(session: FestivalSession, own_org_id: int | None = None) -> dic
     categories = services.categories_for_session(session)
     seats = services.seat_views(session.id)
     return {"svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
+            "map_width": seating_map.width, "map_height": seating_map.height,
             "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id)}
 
 

@@ -1,0 +1,51 @@
+"""Helpers for browser tests: a real HTTP server on the test database and Debian's Chromium."""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+BROWSER_HINT = ("Chromium not found at /usr/bin/chromium: `apt-get install chromium` to run the browser tests "
+                "(REQUIRE_BROWSER=1 turns this skip into a failure)")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def require_browser():
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        available = False
+    else:
+        available = Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+    if not available:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(BROWSER_HINT)
+        pytest.skip(BROWSER_HINT)
+
+
+class LiveServer:
+    """The real app (CSRF on) served by a threaded werkzeug server in this process."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,116 @@
+"""Pages in a real headless Chromium (Playwright) against a real HTTP server."""
+import pytest
+
+from browser import CHROMIUM, LAUNCH_ARGS, LiveServer, require_browser, screenshot
+from conftest import ROOT
+from ticketing import create_app
+from ticketing.extensions import db
+from ticketing.festivals.services import save_festival, save_session
+from ticketing.inventory import allocation, services
+from ticketing.timeutil import utcnow
+
+EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"
+
+
+@pytest.fixture
+def live(app):
+    require_browser()
+    server_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True})
+    with LiveServer(server_app) as server:
+        yield server
+    with server_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _login(page, live, username, password="secret-pass"):
+    page.goto(f"{live.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.url}/")
+
+
+def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, make):
+    make.user("boss", roles=["admin"])
+    orgs = [make.org(f"m{i}") for i in range(1, 10)]
+    festival = save_festival(None, None, name_th="งานแห่เทียนพรรษา", name_en="Candle Festival", year=2027)
+    session = save_session(None, festival, None, name_th="รอบเช้า", name_en="Morning", starts_at=utcnow())
+    db.session.commit()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _login(page, live, "boss")
+    assert page.evaluate("document.fonts.check('16px Sarabun', 'ที่นั่ง')")
+    page.goto(f"{live.url}/admin/festivals/{festival.id}/map/")
+    page.set_input_files("input[type=file]", str(EXAMPLE))
+    page.click("button.primary")
+    assert page.locator(".flash.success").count() == 1
+    page.goto(f"{live.url}/admin/sessions/{session.id}/seats")
+    page.click("#deal-equal-shares")
+    page.wait_for_selector(".flash.success")
+    rows = page.locator("#allocation-table tbody tr")
+    assert rows.count() == 10  # nine organizations and the shared pool
+    totals = [int(rows.nth(i).locator("td").nth(1).inner_text()) for i in range(9)]
+    assert max(totals) - min(totals) <= 1 and min(totals) > 200
+    # Each organization's seats are drawn in its own colour.
+    fills = page.evaluate("""() => {
+        const seen = new Set();
+        document.querySelectorAll('#seatmap circle.seat').forEach(c => seen.add(getComputedStyle(c).fill));
+        return [...seen];
+    }""")
+    assert len(fills) >= 9
+    page.wait_for_timeout(300)  # let the web font settle before the picture
+    screenshot(page, "admin-equal-shares")
+    assert {o.id for o in orgs} == {s.organization_id for s in services.seat_views(session.id)}
+
+
+def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
+    make.user("boss", roles=["admin"])
+    session = make.festival().sessions[0]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    _login(page, live, "boss")
+    page.goto(f"{live.url}/admin/sessions/{session.id}/seats")
+    seats = page.locator("#seatmap circle.seat")
+    for i in (0, 1, 2):
+        seats.nth(i).click()
+    assert page.inner_text("#selected-count") == "3"
+    assert "A1" in page.inner_text(".seat-info")
+    page.select_option("#action", "block")
+    page.fill("#reason", "ประธานในพิธี")
+    page.click("#selection-form button.primary")
+    page.wait_for_selector(".flash.success")
+    db.session.expire_all()
+    assert [s.state for s in services.seat_views(session.id)[:4]] == ["blocked"] * 3 + ["available"]
+
+
+def test_seller_sees_its_allocation_highlighted_in_thai(live, browser, make):
+    session = make.festival().sessions[0]
+    seller = make.user("seller1", roles=["seller"])
+    other = make.org("other")
+    views = services.seat_views(session.id)
+    services.allocate_seats(None, session, [v.id for v in views[:10]], seller.organization_id)
+    services.allocate_seats(None, session, [v.id for v in views[10:20]], other.id)
+    db.session.commit()
+    page = browser.new_page(viewport={"width": 1024, "height": 768}, has_touch=True)
+    _login(page, live, "seller1")
+    page.goto(f"{live.url}/sessions/{session.id}/map")
+    styles = page.evaluate("""() => [...document.querySelectorAll('#seatmap circle.seat')].slice(0, 30)
+        .map(c => [getComputedStyle(c).stroke, getComputedStyle(c).fill])""")
+    own, others, pool = styles[:10], styles[10:20], styles[20:30]
+    assert all(s[0] == "rgb(17, 17, 17)" for s in own)
+    assert all(s[1] == "rgb(218, 220, 224)" for s in others)
+    assert all(s[1] != "rgb(218, 220, 224)" and s[0] != "rgb(17, 17, 17)" for s in pool)
+    assert "ที่นั่งขององค์กรคุณ" in page.inner_text(".legend")
+    assert page.evaluate("document.fonts.check('16px Sarabun', 'ที่นั่ง')")
+    page.wait_for_timeout(300)
+    screenshot(page, "seller-map-th")
+    page.click("text=English")
+    assert "Your organization's seats" in page.inner_text(".legend")
