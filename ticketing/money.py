@@ -1,4 +1,5 @@
 """Money is integer satang (1 baht = 100 satang), never float."""
+import re
 
 SATANG_PER_BAHT = 100
 
@@ -12,13 +13,15 @@ def format_thb(satang: int) -> str:
     return f"{sign}{baht:,}.{rest:02d}"
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+AMOUNT_RE = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?", re.ASCII)
+
+
 def parse_baht(text: str) -> int:
-    """'1,500.50' -> 150050. Raises ValueError on anything that is not an exact amount."""
-    cleaned = text.strip().replace(",", "")
-    if not cleaned or cleaned.startswith(("+", "-")) and len(cleaned) == 1:
+    """'1,500.50' -> 150050 (Thai digits accepted). Raises ValueError unless it is an exact,
+    non-negative amount with at most two decimals."""
+    match = AMOUNT_RE.fullmatch(text.strip().translate(THAI_DIGITS))
+    if not match:
         raise ValueError(text)
-    whole, _, frac = cleaned.partition(".")
-    if not whole.lstrip("-").isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
-        raise ValueError(text)
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * SATANG_PER_BAHT + int(frac.ljust(2, "0") or 0))
+    whole, frac = match.group(1).replace(",", ""), match.group(2) or ""
+    return int(whole) * SATANG_PER_BAHT + int(frac.ljust(2, "0"))
