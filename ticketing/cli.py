@@ -38,6 +38,8 @@ def demo_command():
     click.echo("Demo festival loaded. Logins (username / password):")
     for username, password in logins.items():
         click.echo(f"  {username:<10} {password}")
+    click.echo("Start the service (for example `gunicorn -w 2 -b 127.0.0.1:8000 wsgi:app`) "
+               "and open http://127.0.0.1:8000")
 
 
 @users_cli.command("create")
