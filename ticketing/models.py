@@ -4,3 +4,4 @@ from .audit.models import AuditEntry  # noqa: F401
 from .festivals.models import Festival, FestivalSession  # noqa: F401
 from .inventory.models import SeatInventory  # noqa: F401
 from .seating.models import PriceCategory, Seat, SeatingMap, Section, Stand  # noqa: F401
+from .sales.models import Order, Payment, Ticket  # noqa: F401

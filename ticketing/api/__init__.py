@@ -43,17 +43,20 @@ def register_api(app) -> None:
     """One flask-smorest Api per app (its OpenAPI spec is built from the registered schemas)."""
     from flask_smorest import Api
 
+    from .orders import bp as orders_bp
     from .views import bp
 
     api = Api(app)
-    csrf.exempt(bp)
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
         db.session.rollback()
         return error_response(err.status, err.code, err.message, err.details or None)
 
-    api.register_blueprint(bp)
+    for blueprint in (bp, orders_bp):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+        app.before_request_funcs.setdefault(blueprint.name, []).append(require_user)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -61,6 +64,5 @@ def register_api(app) -> None:
             return _http_error(err)
         return err
 
-    app.before_request_funcs.setdefault(bp.name, []).append(require_user)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

@@ -60,3 +60,38 @@ class SeatSchema(Schema):
 class SeatListSchema(Schema):
     session_id = fields.Integer()
     seats = fields.List(fields.Nested(SeatSchema))
+
+
+class BuyerSchema(Schema):
+    name = fields.String(load_default="", validate=lambda v: len(v) <= 200)
+    phone = fields.String(load_default="", validate=lambda v: len(v) <= 40)
+    email = fields.Email(load_default="")
+
+
+class OrderCreateSchema(Schema):
+    session_id = fields.Integer(required=True, strict=True)
+    seat_ids = fields.List(fields.Integer(strict=True), required=True)
+    payment_method = fields.String(required=True, metadata={"enum": ["cash", "transfer", "promptpay"]})
+    buyer = fields.Nested(BuyerSchema, load_default=dict)
+
+
+class TicketSchema(Schema):
+    id = fields.String()
+    seat_id = fields.Integer()
+    price_satang = fields.Integer()
+    status = fields.String()
+
+
+class OrderSchema(Schema):
+    id = fields.String()
+    session_id = fields.Integer()
+    organization_id = fields.Integer(allow_none=True)
+    payment_method = fields.String()
+    total_satang = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime()
+    tickets = fields.List(fields.Nested(TicketSchema))
+
+
+class VoidSchema(Schema):
+    reason = fields.String(required=True)

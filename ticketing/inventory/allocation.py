@@ -97,8 +97,9 @@ class AllocationLine:
     by_category: dict = field(default_factory=lambda: defaultdict(int))
 
 
-def allocation_table(session: FestivalSession) -> list[AllocationLine]:
-    seats = [s for s in seat_views(session.id) if s.state != "blocked"]
+def allocation_table(all_seats: list[SeatView]) -> list[AllocationLine]:
+    """Seats per organization (and the shared pool), by category and front/back; blocked seats left out."""
+    seats = [s for s in all_seats if s.state != "blocked"]
     front = _front_rows(seats)
     orgs = member_organizations()
     lines = {o.id: AllocationLine(o) for o in orgs}

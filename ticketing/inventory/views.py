@@ -32,7 +32,7 @@ def _map_context(session: FestivalSession, own_org_id: int | None = None) -> dic
     colors = {o.id: org_color(i) for i, o in enumerate(orgs)}
     categories = services.categories_for_session(session)
     seats = services.seat_views(session.id)
-    return {"svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
+    return {"seats": seats, "svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
             "map_width": seating_map.width, "map_height": seating_map.height,
             "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id)}
 
@@ -53,9 +53,10 @@ def manage(session_id):
     sections = db.session.execute(select(Section.id, Stand.code, Section.code).join(Stand, Stand.id == Section.stand_id)
                                   .order_by(Stand.position, Section.position)).all()
     rows.section_id.choices = [(sid, f"{stand} / {code}") for sid, stand, code in sections]
+    context = _map_context(session)
+    table = allocation.allocation_table(context.pop("seats", []))
     return render_template("inventory/manage.html", session=session, selection=selection, rows=rows,
-                           shares=shares, release=release, table=allocation.allocation_table(session),
-                           **_map_context(session))
+                           shares=shares, release=release, table=table, **context)
 
 
 def _act(session_id, action) -> Response:

@@ -1,0 +1,52 @@
+"""Counter sales through the API: sell seats, read and void an order."""
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..sales import services
+from ..sales.models import Order
+from .schemas import ErrorSchema, OrderCreateSchema, OrderSchema, VoidSchema
+
+bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
+
+
+@bp.route("/orders", methods=["POST"])
+@bp.arguments(OrderCreateSchema)
+@bp.response(201, OrderSchema)
+@bp.alt_response(409, schema=ErrorSchema, description="seats_taken: some seats were sold meanwhile")
+@bp.alt_response(403, schema=ErrorSchema, description="seats the caller may not sell")
+def create_order(args):
+    """Sell seats. Send an `Idempotency-Key` header so that a retried request returns the first order."""
+    order = services.sell(current_user, args["session_id"], args["seat_ids"], args["payment_method"], args["buyer"],
+                          idempotency_key=request.headers.get("Idempotency-Key") or None)
+    db.session.commit()
+    return order
+
+
+def _visible_order(order_id: str) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(_("No such order."))
+    if not current_user.has_role("admin", "treasurer") and order.organization_id != current_user.organization_id:
+        raise Forbidden(_("You may not do this."))
+    return order
+
+
+@bp.route("/orders/<order_id>")
+@bp.response(200, OrderSchema)
+def get_order(order_id):
+    """One order with its tickets."""
+    return _visible_order(order_id)
+
+
+@bp.route("/orders/<order_id>/void", methods=["POST"])
+@bp.arguments(VoidSchema)
+@bp.response(200, OrderSchema)
+def void_order(args, order_id):
+    """Void an order: its seats return to sale and its tickets are void."""
+    order = services.void_order(current_user, order_id, args["reason"])
+    db.session.commit()
+    return order
