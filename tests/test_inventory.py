@@ -182,7 +182,7 @@ def test_equal_shares_are_equal(example_session):
     for category_id in {s.category_id for s in seats}:
         counts = [sum(1 for s in v if s.category_id == category_id) for v in per_org.values()]
         assert max(counts) - min(counts) <= 1, category_id
-    table = allocation.allocation_table(session)
+    table = allocation.allocation_table(_seats(session))
     fronts = [line.front for line in table if line.organization]
     assert max(fronts) - min(fronts) <= 12  # within three runs of four seats
     assert all(s.state == "blocked" and s.organization_id is None for s in seats if s.id in blocked)

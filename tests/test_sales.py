@@ -60,6 +60,11 @@ def _nothing_sold():
     ({"seat_ids": ["1"]}, "seat_ids"),
     ({"seat_ids": [1.5]}, "seat_ids"),
     ({"payment_method": "bitcoin"}, "payment_method"),
+    ({"payment_method": "transfer"}, "reference"),
+    ({"payment_method": "complimentary"}, "reason"),
+    ({"received_satang": 100}, "received"),
+    ({"received_satang": -1}, "received_satang"),
+    ({"best_available": {"count": 2}}, "seat_ids"),
     ({"session_id": "x"}, "session_id"),
     ({"buyer": {"email": "not-an-email"}}, "buyer"),
 ])

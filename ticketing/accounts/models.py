@@ -14,7 +14,8 @@ ORG_KINDS = ("member", "central")
 
 class Organization(db.Model):
     __tablename__ = "organizations"
-    __table_args__ = (CheckConstraint("kind IN ('member', 'central')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('member', 'central')", name="kind"),
+                      CheckConstraint("transfer_custody IN ('own', 'central')", name="transfer_custody"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: short stable code used in files and URLs, e.g. "chamber"
@@ -29,6 +30,10 @@ class Organization(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: order of display (and of dealing in "equal shares")
     position: Mapped[int] = mapped_column(default=0)
+    #: PromptPay ID money is paid to when this account receives it (phone, tax ID or e-wallet ID)
+    promptpay_id: Mapped[str] = mapped_column(String(20), default="")
+    #: bank transfers and PromptPay taken at this organization's counter go to its "own" account or to "central"
+    transfer_custody: Mapped[str] = mapped_column(String(10), default="central")
 
     def name(self, locale: str) -> str:
         return self.name_th if locale == "th" else self.name_en

@@ -6,9 +6,11 @@ from flask_smorest import Blueprint
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..festivals.models import FestivalSession
 from ..sales import services
+from ..sales.holds import best_available
 from ..sales.models import Order
-from .schemas import ErrorSchema, OrderCreateSchema, OrderSchema, VoidSchema
+from .schemas import ApiErrorSchema, OrderCreateSchema, OrderSchema, VoidSchema
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
 
@@ -16,12 +18,25 @@ bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counte
 @bp.route("/orders", methods=["POST"])
 @bp.arguments(OrderCreateSchema)
 @bp.response(201, OrderSchema)
-@bp.alt_response(409, schema=ErrorSchema, description="seats_taken: some seats were sold meanwhile")
-@bp.alt_response(403, schema=ErrorSchema, description="seats the caller may not sell")
+@bp.alt_response(409, schema=ApiErrorSchema, description="seats_taken: some seats were sold meanwhile")
+@bp.alt_response(403, schema=ApiErrorSchema, description="seats the caller may not sell")
 def create_order(args):
     """Sell seats. Send an `Idempotency-Key` header so that a retried request returns the first order."""
-    order = services.sell(current_user, args["session_id"], args["seat_ids"], args["payment_method"], args["buyer"],
-                          idempotency_key=request.headers.get("Idempotency-Key") or None)
+    key = request.headers.get("Idempotency-Key") or None
+    seat_ids = args.get("seat_ids")
+    if "best_available" in args:
+        earlier = services.existing_order(current_user, key)
+        if earlier is not None:
+            return earlier
+        session = db.session.get(FestivalSession, args["session_id"])
+        if session is None:
+            raise NotFound(_("No such session."))
+        services.check_seller(current_user)
+        wanted = args["best_available"]
+        seat_ids = best_available(current_user, session, wanted["count"], wanted["category"], wanted["section"])
+    payment = services.PaymentInput(args["payment_method"], args.get("received_satang"), args["reference"],
+                                    args["reason"])
+    order = services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"], idempotency_key=key)
     db.session.commit()
     return order
 

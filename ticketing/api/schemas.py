@@ -1,8 +1,8 @@
 """Marshmallow schemas: the single declaration behind validation and the OpenAPI document."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
-class ErrorSchema(Schema):
+class ApiErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "stable error code"})
     message = fields.String(required=True, metadata={"description": "human text in the caller's language"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "field errors, when a value was wrong"})
@@ -63,16 +63,35 @@ class SeatListSchema(Schema):
 
 
 class BuyerSchema(Schema):
-    name = fields.String(load_default="", validate=lambda v: len(v) <= 200)
-    phone = fields.String(load_default="", validate=lambda v: len(v) <= 40)
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
     email = fields.Email(load_default="")
+
+
+class BestAvailableSchema(Schema):
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(1, 20))
+    category = fields.String(load_default=None, metadata={"description": "price category code"})
+    section = fields.String(load_default=None, metadata={"description": "section code"})
 
 
 class OrderCreateSchema(Schema):
     session_id = fields.Integer(required=True, strict=True)
-    seat_ids = fields.List(fields.Integer(strict=True), required=True)
-    payment_method = fields.String(required=True, metadata={"enum": ["cash", "transfer", "promptpay"]})
+    seat_ids = fields.List(fields.Integer(strict=True), metadata={"description": "or best_available"})
+    best_available = fields.Nested(BestAvailableSchema, metadata={"description": "or seat_ids"})
+    payment_method = fields.String(required=True, validate=validate.OneOf(
+        ["cash", "transfer", "promptpay", "complimentary"]))
+    received_satang = fields.Integer(strict=True, validate=validate.Range(min=0),
+                                     metadata={"description": "cash handed over (change is returned)"})
+    reference = fields.String(load_default="", validate=validate.Length(max=100),
+                              metadata={"description": "bank transfer reference (required for transfer)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=300),
+                           metadata={"description": "why (required for complimentary)"})
     buyer = fields.Nested(BuyerSchema, load_default=dict)
+
+    @validates_schema
+    def one_way_to_choose(self, data, **kwargs):
+        if ("seat_ids" in data) == ("best_available" in data):
+            raise ValidationError("Send either seat_ids or best_available.", "seat_ids")
 
 
 class TicketSchema(Schema):
@@ -82,15 +101,24 @@ class TicketSchema(Schema):
     status = fields.String()
 
 
+class PaymentSchema(Schema):
+    method = fields.String()
+    amount_satang = fields.Integer()
+    custodian_id = fields.Integer(allow_none=True, metadata={"description": "organization that holds the money"})
+    received_satang = fields.Integer(allow_none=True)
+
+
 class OrderSchema(Schema):
     id = fields.String()
     session_id = fields.Integer()
     organization_id = fields.Integer(allow_none=True)
+    channel = fields.String()
     payment_method = fields.String()
     total_satang = fields.Integer()
     status = fields.String()
     created_at = fields.DateTime()
     tickets = fields.List(fields.Nested(TicketSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
 
 
 class VoidSchema(Schema):

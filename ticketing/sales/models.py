@@ -45,6 +45,10 @@ class Order(db.Model):
     void_reason: Mapped[str | None] = mapped_column(String(300))
     #: a client's key for this request: a retried request returns this order instead of a second one
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    #: the seller's shift the sale belongs to (counter sales)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    #: why seats were given away (complimentary orders)
+    complimentary_reason: Mapped[str | None] = mapped_column(String(300))
 
     tickets: Mapped[list["Ticket"]] = relationship(back_populates="order", order_by="Ticket.position")
     payments: Mapped[list["Payment"]] = relationship(back_populates="order")
@@ -88,8 +92,63 @@ class Payment(db.Model):
     amount_satang: Mapped[int]
     #: who physically received the money: the selling organization or the central fund's account
     custodian_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    #: transfer reference, cash received, ...
+    #: transfer reference, PromptPay confirmation, ...
     reference: Mapped[str] = mapped_column(String(100), default="")
+    #: cash handed over by the buyer (change = received - amount)
+    received_satang: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Refund(db.Model):
+    """Money given back when an order is voided; the ledger will reverse its split from this."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_satang >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(15))
+    amount_satang: Mapped[int]
+    #: who pays the money back (the custodian of the original payment)
+    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    #: the shift during which the refund was handed out, if any
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Shift(db.Model):
+    """A seller's time at the counter, from the first sale to the cash count."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        # One open shift per seller at a time.
+        Index("uq_shifts_open_per_user", "user_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: expected cash (cash sales - cash refunds) when closed
+    expected_cash_satang: Mapped[int | None]
+    #: cash counted in the drawer when closed
+    counted_cash_satang: Mapped[int | None]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ComplimentaryQuota(db.Model):
+    """How many seats an organization may give away free in a festival (granted by the admin)."""
+
+    __tablename__ = "complimentary_quotas"
+    __table_args__ = (UniqueConstraint("festival_id", "organization_id"),
+                      CheckConstraint("seats >= 0", name="seats_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    seats: Mapped[int] = mapped_column(default=0)

@@ -2,11 +2,13 @@
 order, its tickets, the payment and the audit entry; if any seat was lost, nothing is written.
 
 Two guards make a double sale impossible: the conditional update (a seat changes only from
-available, or from an expired hold or one held by this seller), and the database's unique index
-on live tickets per (session, seat).
+available, from an expired hold or from one held by this seller), and the database's unique
+index on live tickets per (session, seat).
 """
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -17,9 +19,11 @@ from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
-from .models import Order, Payment, Ticket
+from .holds import free_for
+from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket
+from .shifts import current_shift, open_shift
 
-SALE_METHODS = ("cash", "transfer", "promptpay")
+SALE_METHODS = ("cash", "transfer", "promptpay", "complimentary")
 MAX_SEATS_PER_ORDER = 50
 
 
@@ -27,25 +31,48 @@ class SeatsTaken(Conflict):
     code = "seats_taken"
 
 
-def _central_fund_id() -> int | None:
-    return db.session.scalar(select(Organization.id).where(Organization.kind == "central"))
+@dataclass
+class PaymentInput:
+    """What the seller typed about the money."""
+    method: str
+    #: cash handed over (None = exactly the total)
+    received_satang: int | None = None
+    #: bank transfer reference / PromptPay confirmation
+    reference: str = ""
+    #: why seats are given away (complimentary)
+    reason: str = ""
 
 
-def custodian_for(method: str, organization_id: int) -> int | None:
-    """Who holds the money: cash stays at the selling counter; transfers and PromptPay go to the
-    central fund's account (the per-organization account settings come with the payments work)."""
-    return organization_id if method == "cash" else _central_fund_id()
+def central_fund() -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.kind == "central"))
 
 
-def _validate(actor, session_id, seat_ids, payment_method) -> tuple[FestivalSession, list[int]]:
+def custodian_for(method: str, organization: Organization) -> Organization | None:
+    """Who physically receives the money: cash stays at the selling counter; transfers and PromptPay
+    go to the organization's own account or the central fund's, as the organization is set up."""
+    if method == "complimentary":
+        return None
+    if method == "cash" or organization.transfer_custody == "own":
+        return organization
+    return central_fund()
+
+
+def check_seller(actor) -> None:
     if not actor.has_role("seller") or actor.organization_id is None:
         raise Forbidden(_("Only a seller of a member organization can sell seats."))
+
+
+def _validate(session_id, seat_ids, payment: PaymentInput) -> tuple[FestivalSession, list[int]]:
     errors = {}
     session = db.session.get(FestivalSession, session_id) if isinstance(session_id, int) else None
     if session is None:
         errors["session_id"] = _("No such session.")
-    if payment_method not in SALE_METHODS:
-        errors["payment_method"] = _("Choose cash, bank transfer or PromptPay.")
+    if payment.method not in SALE_METHODS:
+        errors["payment_method"] = _("Choose cash, bank transfer, PromptPay or complimentary.")
+    elif payment.method == "transfer" and not payment.reference.strip():
+        errors["reference"] = _("Give the bank transfer reference.")
+    elif payment.method == "complimentary" and not payment.reason.strip():
+        errors["reason"] = _("Give the reason for the complimentary seats.")
     ids = []
     if not isinstance(seat_ids, list) or not seat_ids:
         errors["seat_ids"] = _("Select at least one seat.")
@@ -75,81 +102,115 @@ def _refuse_other_allocations(actor, session, ids) -> None:
                         details={"seats": sorted(foreign)})
 
 
+def complimentary_left(organization_id: int, festival_id: int) -> int:
+    granted = db.session.scalar(select(ComplimentaryQuota.seats).where(
+        ComplimentaryQuota.festival_id == festival_id, ComplimentaryQuota.organization_id == organization_id)) or 0
+    used = db.session.scalar(select(func.count()).select_from(Ticket).join(Order, Order.id == Ticket.order_id)
+                             .join(FestivalSession, FestivalSession.id == Order.session_id)
+                             .where(Order.channel == "complimentary", Order.organization_id == organization_id,
+                                    FestivalSession.festival_id == festival_id, Ticket.status == "valid"))
+    return granted - used
+
+
 def existing_order(actor, idempotency_key: str | None) -> Order | None:
     if not idempotency_key:
         return None
     return db.session.scalar(select(Order).where(Order.seller_id == actor.id, Order.idempotency_key == idempotency_key))
 
 
-def sell(actor, session_id, seat_ids, payment_method, buyer: dict | None = None, *,
+def _price_lines(ids):
+    return db.session.execute(select(Seat.id, Seat.category_id, PriceCategory.price_satang)
+                              .join(PriceCategory, PriceCategory.id == Seat.category_id)
+                              .where(Seat.id.in_(ids)).order_by(Seat.position)).all()
+
+
+def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
          idempotency_key: str | None = None) -> Order:
-    """Sell seats at a counter. Raises SeatsTaken (409) listing lost seats; nothing is written then."""
+    """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then."""
+    check_seller(actor)
     earlier = existing_order(actor, idempotency_key)
     if earlier is not None:
         return earlier
-    session, ids = _validate(actor, session_id, seat_ids, payment_method)
+    session, ids = _validate(session_id, seat_ids, payment)
     _refuse_other_allocations(actor, session, ids)
+    lines = _price_lines(ids)
+    complimentary = payment.method == "complimentary"
+    total = 0 if complimentary else sum(price for _s, _c, price in lines)
+    if complimentary and complimentary_left(actor.organization_id, session.festival_id) < len(ids):
+        raise Invalid(_("Your organization's complimentary quota does not cover %(n)d more seats.", n=len(ids)),
+                      code="quota_exceeded", details={"seat_ids": _("Over the complimentary quota.")})
+    if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
+        raise Invalid(_("The cash received is less than the total."),
+                      details={"received": _("The cash received is less than the total.")})
     now = utcnow()
-    free = or_(SeatInventory.state == "available",
-               and_(SeatInventory.state == "held",
-                    or_(SeatInventory.held_by_id == actor.id, SeatInventory.hold_expires_at <= now)))
-    mine = or_(SeatInventory.organization_id.is_(None), SeatInventory.organization_id == actor.organization_id)
-    result = db.session.execute(
-        update(SeatInventory)
-        .where(SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), free, mine)
+    condition = free_for(actor, now)
+    result = db.session.execute(update(SeatInventory).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), condition)
         .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
     if result.rowcount != len(ids):
-        db.session.rollback()
-        earlier = existing_order(actor, idempotency_key)  # the same request, retried, won the race
-        if earlier is not None:
-            return earlier
-        taken = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
-            SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~and_(free, mine))))
-        raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": taken})
-    prices = db.session.execute(select(Seat.id, Seat.category_id, PriceCategory.price_satang, Seat.position)
-                                .join(PriceCategory, PriceCategory.id == Seat.category_id)
-                                .where(Seat.id.in_(ids)).order_by(Seat.position)).all()
+        return _lost_race(actor, session, ids, condition, idempotency_key)
     buyer = buyer or {}
-    order = Order(session_id=session.id, channel="counter", organization_id=actor.organization_id, seller_id=actor.id,
+    order = Order(session_id=session.id, channel="complimentary" if complimentary else "counter",
+                  organization_id=actor.organization_id, seller_id=actor.id, shift_id=current_shift(actor).id,
                   buyer_name=str(buyer.get("name") or "")[:200], buyer_phone=str(buyer.get("phone") or "")[:40],
-                  buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment_method,
-                  total_satang=sum(p[2] for p in prices), idempotency_key=idempotency_key)
+                  buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
+                  total_satang=total, idempotency_key=idempotency_key,
+                  complimentary_reason=payment.reason.strip()[:300] if complimentary else None)
     db.session.add(order)
     db.session.flush()
     db.session.add_all([Ticket(order_id=order.id, session_id=session.id, seat_id=seat_id, category_id=category_id,
-                               price_satang=price, position=i) for i, (seat_id, category_id, price, _p) in enumerate(prices)])
-    db.session.add(Payment(order_id=order.id, method=payment_method, amount_satang=order.total_satang,
-                           custodian_id=custodian_for(payment_method, actor.organization_id)))
+                               price_satang=0 if complimentary else price, position=i)
+                        for i, (seat_id, category_id, price) in enumerate(lines)])
+    custodian = custodian_for(payment.method, actor.organization)
+    db.session.add(Payment(order_id=order.id, method=payment.method, amount_satang=total,
+                           custodian_id=custodian.id if custodian else None, reference=payment.reference.strip()[:100],
+                           received_satang=payment.received_satang if payment.method == "cash" else None))
     audit.record(actor, "order.sell", "order", order.id, None,
-                 {"seats": ids, "total_satang": order.total_satang, "method": payment_method})
+                 {"seats": ids, "total_satang": total, "method": payment.method})
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        earlier = existing_order(actor, idempotency_key)
-        if earlier is not None:
-            return earlier
-        raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": ids})
+        return _lost_race(actor, session, ids, condition, idempotency_key)
     return order
 
 
+def _lost_race(actor, session, ids, condition, idempotency_key) -> Order:
+    """Some seat went to someone else: undo everything, then name the seats (or return the twin order)."""
+    db.session.rollback()
+    earlier = existing_order(actor, idempotency_key)  # the same request, retried, won the race
+    if earlier is not None:
+        return earlier
+    taken = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~condition)))
+    raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": taken or ids})
+
+
 def void_order(actor, order_id: str, reason: str) -> Order:
-    """Void a paid order: its seats return to available and its tickets become void."""
+    """Void a paid order: seats return to available, tickets become void, the money is refunded.
+    A seller may void its own organization's orders during its open shift; an admin any order."""
     order = db.session.get(Order, order_id)
     if order is None:
         raise NotFound(_("No such order."))
-    if not actor.has_role("admin") and not (actor.has_role("seller") and actor.organization_id == order.organization_id):
+    is_admin = actor.has_role("admin")
+    if not is_admin and not (actor.has_role("seller") and actor.organization_id == order.organization_id):
         raise Forbidden(_("You may only void your own organization's orders."))
+    shift = open_shift(actor)
+    if not is_admin and shift is None:
+        raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
+                       code="no_open_shift")
     if not reason or not reason.strip():
-        raise Invalid(_("Give a reason for voiding."), details={"reason": _("Required.")})
+        raise Invalid(_("Give a reason for voiding."), details={"reason": _("Give a reason for voiding.")})
     if order.status == "void":
         raise Conflict(_("This order is already void."), code="already_void")
-    seat_ids = [t.seat_id for t in order.tickets]
     db.session.execute(update(SeatInventory).where(
-        SeatInventory.session_id == order.session_id, SeatInventory.seat_id.in_(seat_ids),
+        SeatInventory.session_id == order.session_id, SeatInventory.seat_id.in_([t.seat_id for t in order.tickets]),
         SeatInventory.state == "sold").values(state="available", updated_at=utcnow()))
     for ticket in order.tickets:
         ticket.status = "void"
     order.status, order.voided_at, order.void_reason = "void", utcnow(), reason.strip()[:300]
-    audit.record(actor, "order.void", "order", order.id, {"status": "paid"}, {"status": "void", "reason": order.void_reason})
+    payment = order.payments[0]
+    db.session.add(Refund(order_id=order.id, method=payment.method, amount_satang=payment.amount_satang,
+                          custodian_id=payment.custodian_id, shift_id=shift.id if shift else None, by_id=actor.id))
+    audit.record(actor, "order.void", "order", order.id, {"status": "paid"},
+                 {"status": "void", "reason": order.void_reason, "refund_satang": payment.amount_satang})
     return order
