@@ -33,11 +33,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import register_api
     from .festivals import views as festival_views
     from .inventory import views as inventory_views
+    from .sales import views as counter_views
     from .seating import views as seating_views
     from . import web
 
     register_api(app)
-    for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp):
+    for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
+               counter_views.bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

@@ -40,6 +40,10 @@
     if (!seat.classList.contains('seat')) return;
     if (down && Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 6) return;
     info.textContent = describe(seat);
+    if (viewport.dataset.selectable === 'counter') {
+      viewport.dispatchEvent(new CustomEvent('seat-tap', { detail: seat }));
+      return;
+    }
     if (!selectable) return;
     var id = seat.dataset.id;
     if (selected.has(id)) { selected.delete(id); seat.classList.remove('sel'); }
@@ -53,4 +57,5 @@
     sync();
   });
   if (form) sync();
+  window.seatmapDescribe = describe;
 })();

@@ -23,7 +23,7 @@ def _session_or_404(session_id: int) -> FestivalSession:
     return db.get_or_404(FestivalSession, session_id)
 
 
-def _map_context(session: FestivalSession, own_org_id: int | None = None) -> dict:
+def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict:
     """Everything a page needs to draw the map and its legend."""
     seating_map = map_of(session.festival_id)
     if seating_map is None:
@@ -53,7 +53,7 @@ def manage(session_id):
     sections = db.session.execute(select(Section.id, Stand.code, Section.code).join(Stand, Stand.id == Section.stand_id)
                                   .order_by(Stand.position, Section.position)).all()
     rows.section_id.choices = [(sid, f"{stand} / {code}") for sid, stand, code in sections]
-    context = _map_context(session)
+    context = map_context(session)
     table = allocation.allocation_table(context.pop("seats", []))
     return render_template("inventory/manage.html", session=session, selection=selection, rows=rows,
                            shares=shares, release=release, table=table, **context)
@@ -143,7 +143,7 @@ def view_map(session_id):
     """Read-only map: a seller sees its own allocation outlined and other organizations' greyed."""
     session = _session_or_404(session_id)
     own = None if sees_all_organizations(current_user) else current_user.organization_id
-    return render_template("inventory/view.html", session=session, own_org_id=own, **_map_context(session, own))
+    return render_template("inventory/view.html", session=session, own_org_id=own, **map_context(session, own))
 
 
 @bp.get("/sessions/<int:session_id>/map.svg")
@@ -151,7 +151,7 @@ def view_map(session_id):
 def map_svg(session_id):
     session = _session_or_404(session_id)
     own = None if sees_all_organizations(current_user) else current_user.organization_id
-    svg = _map_context(session, own)["svg"]
+    svg = map_context(session, own)["svg"]
     if svg is None:
         return Response(status=404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -50,6 +50,9 @@ class Order(db.Model):
     #: why seats were given away (complimentary orders)
     complimentary_reason: Mapped[str | None] = mapped_column(String(300))
 
+    session = relationship("FestivalSession")
+    organization = relationship("Organization")
+    seller = relationship("User")
     tickets: Mapped[list["Ticket"]] = relationship(back_populates="order", order_by="Ticket.position")
     payments: Mapped[list["Payment"]] = relationship(back_populates="order")
 

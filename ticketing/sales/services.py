@@ -214,3 +214,13 @@ def void_order(actor, order_id: str, reason: str) -> Order:
     audit.record(actor, "order.void", "order", order.id, {"status": "paid"},
                  {"status": "void", "reason": order.void_reason, "refund_satang": payment.amount_satang})
     return order
+
+
+def held_total(actor, session_id: int) -> int:
+    """What the seller's currently held seats cost."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(PriceCategory.price_satang), 0))
+        .select_from(SeatInventory).join(Seat, Seat.id == SeatInventory.seat_id)
+        .join(PriceCategory, PriceCategory.id == Seat.category_id)
+        .where(SeatInventory.session_id == session_id, SeatInventory.state == "held",
+               SeatInventory.held_by_id == actor.id, SeatInventory.hold_expires_at > utcnow())))

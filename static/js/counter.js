@@ -1,0 +1,110 @@
+// The counter page: tap seats to hold them (or ask for the best N adjacent), see the total and the
+// change, show the PromptPay QR, and watch other counters' sales arrive on the map (polling).
+(function () {
+  var data = JSON.parse(document.getElementById('counter-data').textContent);
+  var viewport = document.getElementById('seatmap');
+  var svg = viewport.querySelector('svg');
+  var csrf = document.querySelector('#sale-form input[name=csrf_token]').value;
+  var selected = new Set(data.held);
+  var total = 0;
+  var errorBox = document.getElementById('counter-error');
+  var keyField = document.getElementById('idempotency-key');
+  if (!keyField.value) keyField.value = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+
+  function seat(id) { return svg.querySelector('circle[data-id="' + id + '"]'); }
+  function baht(satang) {
+    return (satang / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  function post(url, body) {
+    return fetch(url, { method: 'POST', credentials: 'same-origin', body: JSON.stringify(body || {}),
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf } })
+      .then(function (r) { return r.json().then(function (j) { j._status = r.status; return j; }); });
+  }
+  function render() {
+    svg.querySelectorAll('.sel').forEach(function (s) { s.classList.remove('sel'); });
+    var list = document.getElementById('selected-list');
+    list.innerHTML = '';
+    Array.from(selected).forEach(function (id) {
+      var s = seat(id);
+      if (!s) return;
+      s.classList.add('sel');
+      var li = document.createElement('li');
+      li.textContent = window.seatmapDescribe(s);
+      list.appendChild(li);
+    });
+    document.getElementById('selected-count').textContent = selected.size;
+    document.getElementById('seat-ids').value = Array.from(selected).join(',');
+    document.getElementById('total').textContent = baht(total);
+    updateChange();
+    if (method() === 'promptpay') loadPromptPay();
+  }
+  function apply(answer) {
+    if (answer.error) { errorBox.textContent = answer.message; return; }
+    errorBox.textContent = answer.refused && answer.refused.length ? data.error_taken : '';
+    selected = new Set(answer.held);
+    total = answer.total_satang;
+    render();
+  }
+
+  viewport.addEventListener('seat-tap', function (e) {
+    var s = e.detail, id = Number(s.dataset.id);
+    if (selected.has(id)) { post(data.release, { seat_ids: [id] }).then(apply); return; }
+    post(data.hold, { seat_ids: [id] }).then(apply);
+  });
+  document.getElementById('best-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var count = Number(document.getElementById('best-count').value || 4);
+    post(data.best, { count: count, category: document.getElementById('best-category').value })
+      .then(function (answer) { apply(answer); if (!answer.error) document.getElementById('confirm').focus(); });
+  });
+  document.getElementById('release-all').addEventListener('click', function () { post(data.release).then(apply); });
+
+  // Payment method: show its fields; cash shows the change; PromptPay shows the QR.
+  function method() { var c = document.querySelector('input[name=payment_method]:checked'); return c ? c.value : 'cash'; }
+  function showMethod() {
+    document.querySelectorAll('[data-method]').forEach(function (el) { el.hidden = el.dataset.method !== method(); });
+    if (method() === 'promptpay') loadPromptPay();
+  }
+  document.querySelectorAll('input[name=payment_method]').forEach(function (r) { r.addEventListener('change', showMethod); });
+  var received = document.getElementById('received');
+  function updateChange() {
+    var text = (received.value || '').replace(/,/g, '');
+    var given = text ? Math.round(parseFloat(text) * 100) : total;
+    document.getElementById('change').textContent = isNaN(given) ? '—' : baht(Math.max(given - total, 0));
+  }
+  received.addEventListener('input', updateChange);
+  function loadPromptPay() {
+    var box = document.getElementById('promptpay-qr');
+    fetch(data.promptpay, { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (j) {
+      box.innerHTML = j.svg || '';
+      box.dataset.payload = j.payload || '';
+      document.getElementById('promptpay-to').textContent = j.error ? j.message : j.receiver + ' · ' + baht(j.total_satang);
+    });
+  }
+
+  // Live map: ask for what changed since the last answer.
+  var since = null;
+  var stateClass = { available: 'a', held: 'h', sold: 's', blocked: 'b' };
+  function poll() {
+    fetch(data.changes + (since ? '?since=' + encodeURIComponent(since) : ''), { credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        since = j.now;
+        j.seats.forEach(function (row) {
+          var s = seat(row[0]);
+          if (!s) return;
+          s.classList.remove('a', 'h', 's', 'b');
+          s.classList.add(stateClass[row[1]]);
+          s.setAttribute('class', s.getAttribute('class').replace(/ o\d+/g, '') + (row[2] ? ' o' + row[2] : ''));
+          if (row[1] !== 'held' || !row[3]) {
+            if (selected.delete(row[0])) render();
+          }
+        });
+      })
+      .catch(function () { /* the network dropped: try again at the next tick */ })
+      .finally(function () { setTimeout(poll, 1000); });
+  }
+  showMethod();
+  post(data.release, { seat_ids: [] }).then(apply);  // learn the current total of our holds
+  poll();
+})();

@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField
+
+
+class SaleForm(FlaskForm):
+    seat_ids = HiddenField()
+    #: made by the page when it opens: a double submit (or a retry) returns the same order
+    idempotency_key = HiddenField()
+    buyer_name = StringField(_l("Buyer's name"))
+    buyer_phone = StringField(_l("Phone"))
+    buyer_email = StringField(_l("E-mail"))
+    payment_method = RadioField(_l("Payment"), default="cash", choices=[
+        ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("promptpay", _l("PromptPay")),
+        ("complimentary", _l("Complimentary"))])
+    received = StringField(_l("Cash received (baht)"))
+    reference = StringField(_l("Transfer reference"))
+    reason = StringField(_l("Reason for complimentary seats"))
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Reason for voiding"))
+
+
+class CloseShiftForm(FlaskForm):
+    counted_cash = StringField(_l("Cash counted in the drawer (baht)"))
+    note = StringField(_l("Note"))

@@ -1,0 +1,230 @@
+"""The counter: pick seats on the map (or the best N), take the money, print the receipt, close the shift."""
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.access import roles_required
+from ..errors import Invalid, ServiceError
+from ..i18n import localized
+from ..extensions import db
+from ..festivals.models import FestivalSession
+from ..festivals.services import list_sessions
+from ..forms import apply_service_error
+from ..inventory.models import SeatInventory
+from ..inventory.views import map_context
+from ..money import parse_baht
+from ..timeutil import utcnow
+from . import holds, promptpay, services, shifts
+from .forms import CloseShiftForm, SaleForm, VoidForm
+from .models import Order, Shift
+from .receipts import receipt_lines
+
+bp = Blueprint("counter", __name__, url_prefix="/counter")
+#: a poll asks for changes since its last answer minus this overlap, so a transaction that
+#: committed just after the previous poll (with an earlier timestamp) is not missed
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def _session(session_id) -> FestivalSession:
+    return db.get_or_404(FestivalSession, session_id)
+
+
+@bp.get("/")
+@roles_required("seller")
+def index():
+    return render_template("counter/index.html", sessions=list_sessions(), shift=shifts.open_shift(current_user))
+
+
+def _my_holds(session_id) -> list[int]:
+    return list(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session_id, SeatInventory.state == "held",
+        SeatInventory.held_by_id == current_user.id, SeatInventory.hold_expires_at > utcnow())))
+
+
+@bp.get("/sessions/<int:session_id>")
+@roles_required("seller")
+def sell_page(session_id):
+    session = _session(session_id)
+    form = SaleForm()
+    return render_template("counter/sell.html", session=session, form=form, held=_my_holds(session.id),
+                           quota_left=services.complimentary_left(current_user.organization_id, session.festival_id),
+                           **map_context(session, current_user.organization_id))
+
+
+def _payment_from(form: SaleForm) -> services.PaymentInput:
+    received = None
+    if form.payment_method.data == "cash" and (form.received.data or "").strip():
+        try:
+            received = parse_baht(form.received.data)
+        except ValueError:
+            raise Invalid(_("Give the cash received as an amount in baht, like 1,500 or 1500.00."),
+                               details={"received": _("Give the cash received as an amount in baht.")})
+    return services.PaymentInput(form.payment_method.data or "", received, form.reference.data or "",
+                                 form.reason.data or "")
+
+
+@bp.post("/sessions/<int:session_id>/sell")
+@roles_required("seller")
+def sell(session_id):
+    session = _session(session_id)
+    form = SaleForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(_("The form expired; please try again."))
+        seat_ids = [int(i) for i in (form.seat_ids.data or "").split(",") if i.strip().isdigit()]
+        order = services.sell(current_user, session.id, seat_ids, _payment_from(form),
+                              {"name": form.buyer_name.data, "phone": form.buyer_phone.data,
+                               "email": form.buyer_email.data}, idempotency_key=form.idempotency_key.data or None)
+        db.session.commit()
+        return redirect(url_for(".receipt", order_id=order.id))
+    except ServiceError as err:
+        db.session.rollback()
+        apply_service_error(form, err)
+        status = err.status
+    return render_template("counter/sell.html", session=session, form=form, held=_my_holds(session.id),
+                           quota_left=services.complimentary_left(current_user.organization_id, session.festival_id),
+                           **map_context(session, current_user.organization_id)), status
+
+
+# --- JSON endpoints used by the counter page (session cookie + CSRF header) ------------------
+
+def _ids(payload) -> list[int]:
+    ids = payload.get("seat_ids") if isinstance(payload, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise Invalid(_("Seat numbers must be whole numbers."), code="invalid_seats")
+    return ids
+
+
+@bp.post("/sessions/<int:session_id>/hold")
+@roles_required("seller")
+def hold(session_id):
+    session = _session(session_id)
+    held, refused = holds.hold_seats(current_user, session, _ids(request.get_json(silent=True)))
+    db.session.commit()
+    return jsonify(held=held, refused=refused, total_satang=_total(session.id))
+
+
+@bp.post("/sessions/<int:session_id>/release")
+@roles_required("seller")
+def release(session_id):
+    session = _session(session_id)
+    payload = request.get_json(silent=True) or {}
+    holds.release_holds(current_user, session, _ids(payload) if "seat_ids" in payload else None)
+    db.session.commit()
+    return jsonify(held=_my_holds(session.id), total_satang=_total(session.id))
+
+
+@bp.post("/sessions/<int:session_id>/best")
+@roles_required("seller")
+def best(session_id):
+    """Replace the seller's selection with the best N adjacent seats, held."""
+    session = _session(session_id)
+    payload = request.get_json(silent=True) or {}
+    holds.release_holds(current_user, session)
+    ids = holds.best_available(current_user, session, payload.get("count"), payload.get("category") or None)
+    held, refused = holds.hold_seats(current_user, session, ids)
+    db.session.commit()
+    return jsonify(held=held, refused=refused, total_satang=_total(session.id))
+
+
+def _total(session_id) -> int:
+    return services.held_total(current_user, session_id)
+
+
+@bp.get("/sessions/<int:session_id>/changes")
+@roles_required("seller", "admin", "treasurer")
+def changes(session_id):
+    """Seats changed since ``since`` (ISO time from the previous answer), for the live map."""
+    try:
+        since = datetime.fromisoformat(request.args["since"]) - POLL_OVERLAP
+    except (KeyError, ValueError):
+        since = None
+    now = utcnow()
+    query = select(SeatInventory.seat_id, SeatInventory.state, SeatInventory.organization_id,
+                   SeatInventory.held_by_id, SeatInventory.hold_expires_at).where(SeatInventory.session_id == session_id)
+    if since is not None and since.tzinfo is not None:
+        query = query.where(SeatInventory.updated_at >= since)
+    seats = [[seat_id, "available" if state == "held" and expires <= now else state, org,
+              held_by == current_user.id, expires.isoformat() if state == "held" else None]
+             for seat_id, state, org, held_by, expires in db.session.execute(query)]
+    return jsonify(now=now.isoformat(), seats=seats)
+
+
+@bp.get("/sessions/<int:session_id>/promptpay")
+@roles_required("seller")
+def promptpay_qr(session_id):
+    """The PromptPay QR for the seller's held seats, paid to the account that receives transfers."""
+    total = _total(_session(session_id).id)
+    receiver = services.custodian_for("promptpay", current_user.organization)
+    if receiver is None or not receiver.promptpay_id:
+        return jsonify(error="no_promptpay_id", message=_("No PromptPay ID is set up for the receiving account.")), 409
+    if total <= 0:
+        return jsonify(error="no_seats", message=_("Select seats first.")), 409
+    text = promptpay.payload(receiver.promptpay_id, total)
+    return jsonify(payload=text, svg=promptpay.qr_svg(text), total_satang=total, receiver=localized(receiver))
+
+
+# --- receipt, void, shift -----------------------------------------------------------------
+
+def _my_order(order_id) -> Order:
+    order = db.get_or_404(Order, order_id)
+    if not current_user.has_role("admin", "treasurer") and order.organization_id != current_user.organization_id:
+        abort(403)
+    return order
+
+
+@bp.get("/orders/<order_id>")
+@roles_required("seller", "admin", "treasurer")
+def receipt(order_id):
+    order = _my_order(order_id)
+    return render_template("counter/receipt.html", order=order, lines=receipt_lines(order), void_form=VoidForm())
+
+
+@bp.post("/orders/<order_id>/void")
+@roles_required("seller", "admin")
+def void(order_id):
+    order = _my_order(order_id)
+    form = VoidForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(_("Give a reason for voiding."))
+        services.void_order(current_user, order.id, form.reason.data or "")
+        db.session.commit()
+        flash(_("The order is void; its seats are for sale again."), "success")
+    except ServiceError as err:
+        db.session.rollback()
+        apply_service_error(None, err)
+    return redirect(url_for(".receipt", order_id=order.id))
+
+
+@bp.route("/shift", methods=["GET", "POST"])
+@roles_required("seller")
+def shift():
+    form = CloseShiftForm()
+    current = shifts.open_shift(current_user)
+    if form.validate_on_submit():
+        try:
+            try:
+                counted = parse_baht(form.counted_cash.data or "")
+            except ValueError:
+                counted = None
+            closed = shifts.close_shift(current_user, counted, form.note.data or "")
+            db.session.commit()
+            return redirect(url_for(".shift_report", shift_id=closed.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(form, err)
+    report = shifts.shift_report(current) if current else None
+    return render_template("counter/shift.html", form=form, report=report)
+
+
+@bp.get("/shifts/<int:shift_id>")
+@roles_required("seller", "admin", "treasurer")
+def shift_report(shift_id):
+    shift = db.get_or_404(Shift, shift_id)
+    if not current_user.has_role("admin", "treasurer") and shift.user_id != current_user.id:
+        abort(403)
+    return render_template("counter/shift_report.html", report=shifts.shift_report(shift))
