@@ -1,7 +1,7 @@
 """Pages in a real headless Chromium (Playwright) against a real HTTP server."""
 import pytest
 
-from browser import CHROMIUM, LAUNCH_ARGS, LiveServer, require_browser, screenshot
+from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, LiveServer, require_browser, screenshot
 from conftest import ROOT
 from ticketing import create_app
 from ticketing.extensions import db
@@ -114,3 +114,76 @@ def test_seller_sees_its_allocation_highlighted_in_thai(live, browser, make):
     screenshot(page, "seller-map-th")
     page.click("text=English")
     assert "Your organization's seats" in page.inner_text(".legend")
+
+
+def _seller_context(browser, live, username):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _login(page, live, username)
+    return page
+
+
+def test_counter_sale_is_seen_by_another_counter_within_two_seconds(live, browser, make):
+    import time
+    session = make.festival().sessions[0]
+    make.user("seller1", roles=["seller"])
+    make.user("seller2", roles=["seller"])
+    first = _seller_context(browser, live, "seller1")
+    second = _seller_context(browser, live, "seller2")
+    for page in (first, second):
+        page.goto(f"{live.url}/counter/sessions/{session.id}")
+    seats = first.locator("#seatmap circle.seat")
+    seats.nth(0).click()
+    first.wait_for_function("document.getElementById('selected-count').textContent === '1'")
+    seats.nth(1).click()
+    first.wait_for_function("document.getElementById('selected-count').textContent === '2'")
+    assert first.inner_text("#total") == "3,000.00"
+    first.fill("#received", "3500")
+    assert first.inner_text("#change") == "500.00"
+    first.click("#confirm")
+    first.wait_for_selector("#receipt")
+    assert first.inner_text("#receipt-total") == "3,000.00"
+    sold_at = time.monotonic()
+    second.wait_for_function("""() => ['1', '2'].every(id =>
+        document.querySelector(`#seatmap circle[data-id="${id}"]`).classList.contains('s'))""", timeout=2000)
+    assert time.monotonic() - sold_at < 2.0
+    screenshot(first, "counter-receipt-th")
+
+
+def test_counter_keyboard_sale_of_four_adjacent_seats(live, browser, make):
+    """Type 4, Enter (best seats held, focus on Confirm), Enter: the sale is done in 3 interactions."""
+    session = make.festival().sessions[0]
+    make.user("seller1", roles=["seller"])
+    page = _seller_context(browser, live, "seller1")
+    page.goto(f"{live.url}/counter/sessions/{session.id}")
+    page.keyboard.type("4")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('selected-count').textContent === '4'")
+    page.wait_for_function("document.activeElement.id === 'confirm'")
+    screenshot(page, "counter-best-four-th")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#receipt")
+    assert page.inner_text("#receipt-total") == "6,000.00"
+
+
+def test_promptpay_sale_shows_a_scannable_qr(live, browser, make):
+    import zxingcpp
+    from PIL import Image
+    session = make.festival().sessions[0]
+    central = make.org("central", kind="central")
+    central.promptpay_id = "0801234567"
+    make.user("seller1", roles=["seller"])
+    db.session.commit()
+    page = _seller_context(browser, live, "seller1")
+    page.goto(f"{live.url}/counter/sessions/{session.id}")
+    page.locator("#seatmap circle.seat").nth(10).click()  # one VIP seat, 800 baht
+    page.wait_for_function("document.getElementById('selected-count').textContent === '1'")
+    page.check("input[value=promptpay]")
+    page.wait_for_selector("#promptpay-qr svg")
+    path = ARTIFACTS / "promptpay-qr.png"
+    page.locator("#promptpay-qr").screenshot(path=str(path))
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
+    from ticketing.sales.promptpay import payload
+    assert decoded == [payload("0801234567", 80000)]
+    page.click("#confirm")
+    page.wait_for_selector("#receipt")

@@ -105,6 +105,6 @@
       .finally(function () { setTimeout(poll, 1000); });
   }
   showMethod();
-  post(data.release, { seat_ids: [] }).then(apply);  // learn the current total of our holds
+  post(data.hold, { seat_ids: Array.from(selected) }).then(apply);  // renew our holds, learn their total
   poll();
 })();

@@ -31,8 +31,10 @@ def free_for(actor, now):
 
 def hold_seats(actor, session: FestivalSession, seat_ids: list[int]) -> tuple[list[int], list[int]]:
     """Hold what can be held; return (held, refused). Holding again extends the expiry."""
-    if not seat_ids or len(seat_ids) > MAX_HOLD:
-        raise Invalid(_("Select between 1 and %(n)d seats.", n=MAX_HOLD))
+    if len(seat_ids) > MAX_HOLD:
+        raise Invalid(_("Hold at most %(n)d seats at a time.", n=MAX_HOLD), code="too_many_seats")
+    if not seat_ids:
+        return [], []
     now = utcnow()
     expires = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     db.session.execute(update(SeatInventory).where(

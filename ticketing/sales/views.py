@@ -39,7 +39,7 @@ def index():
 
 
 def _my_holds(session_id) -> list[int]:
-    return list(db.session.scalars(select(SeatInventory.seat_id).where(
+    return sorted(db.session.scalars(select(SeatInventory.seat_id).where(
         SeatInventory.session_id == session_id, SeatInventory.state == "held",
         SeatInventory.held_by_id == current_user.id, SeatInventory.hold_expires_at > utcnow())))
 
@@ -102,9 +102,9 @@ def _ids(payload) -> list[int]:
 @roles_required("seller")
 def hold(session_id):
     session = _session(session_id)
-    held, refused = holds.hold_seats(current_user, session, _ids(request.get_json(silent=True)))
+    _held, refused = holds.hold_seats(current_user, session, _ids(request.get_json(silent=True)))
     db.session.commit()
-    return jsonify(held=held, refused=refused, total_satang=_total(session.id))
+    return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id))
 
 
 @bp.post("/sessions/<int:session_id>/release")
@@ -125,9 +125,9 @@ def best(session_id):
     payload = request.get_json(silent=True) or {}
     holds.release_holds(current_user, session)
     ids = holds.best_available(current_user, session, payload.get("count"), payload.get("category") or None)
-    held, refused = holds.hold_seats(current_user, session, ids)
+    _held, refused = holds.hold_seats(current_user, session, ids)
     db.session.commit()
-    return jsonify(held=held, refused=refused, total_satang=_total(session.id))
+    return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id))
 
 
 def _total(session_id) -> int:
