@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from flask_babel import refresh
 from sqlalchemy import create_engine, text
 
 os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="ticketing-test-instance-"))
@@ -94,10 +95,12 @@ def empty_tables() -> None:
 def app(_migrated):
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sa(_migrated), "TESTING": True, "WTF_CSRF_ENABLED": False})
     @app.before_request
-    def _forget_cached_user():
-        # The test holds one app context open, so `g` (where Flask-Login caches the user) would
-        # outlive a request; a real server starts every request with a fresh one.
+    def _fresh_request_state():
+        # The test holds one app context open, so `g` (where Flask-Login caches the user) and the
+        # database session would outlive a request; a real server starts every request afresh.
         g.pop("_login_user", None)
+        db.session.expire_all()
+        refresh()  # Flask-Babel's cached locale
 
     with app.app_context():
         empty_tables()

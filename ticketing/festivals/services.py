@@ -58,8 +58,8 @@ def save_session(actor, festival: Festival, session: FestivalSession | None, *, 
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     before = _session_snapshot(session) if session else None
     if session is None:
-        session = FestivalSession(festival_id=festival.id)
-        db.session.add(session)
+        session = FestivalSession()
+        festival.sessions.append(session)  # keeps an already loaded collection current
     session.name_th, session.name_en = name_th.strip(), name_en.strip()
     session.starts_at, session.ends_at = starts_at, ends_at
     db.session.flush()

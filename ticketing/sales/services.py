@@ -20,7 +20,7 @@ from ..inventory.models import SeatInventory
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .holds import free_for
-from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket
+from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket, new_id
 from .shifts import current_shift, open_shift
 
 SALE_METHODS = ("cash", "transfer", "promptpay", "complimentary")
@@ -43,18 +43,17 @@ class PaymentInput:
     reason: str = ""
 
 
-def central_fund() -> Organization | None:
-    return db.session.scalar(select(Organization).where(Organization.kind == "central"))
-
-
-def custodian_for(method: str, organization: Organization) -> Organization | None:
+def custodian_for(method: str, organization_id: int) -> int | None:
     """Who physically receives the money: cash stays at the selling counter; transfers and PromptPay
     go to the organization's own account or the central fund's, as the organization is set up."""
     if method == "complimentary":
         return None
-    if method == "cash" or organization.transfer_custody == "own":
-        return organization
-    return central_fund()
+    if method == "cash":
+        return organization_id
+    custody, central_id = db.session.execute(
+        select(Organization.transfer_custody, select(Organization.id).where(Organization.kind == "central")
+               .scalar_subquery()).where(Organization.id == organization_id)).one()
+    return organization_id if custody == "own" else central_id
 
 
 def check_seller(actor) -> None:
@@ -84,22 +83,24 @@ def _validate(session_id, seat_ids, payment: PaymentInput) -> tuple[FestivalSess
         ids = sorted(seat_ids)
     if errors:
         raise Invalid(_("Some values are wrong."), details=errors)
-    known = set(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids))))
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise Invalid(_("These seats are not part of this session: %(ids)s", ids=", ".join(map(str, unknown[:20]))),
-                      code="unknown_seats", details={"seat_ids": unknown})
     return session, ids
 
 
-def _refuse_other_allocations(actor, session, ids) -> None:
-    foreign = list(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids),
-        SeatInventory.organization_id.is_not(None), SeatInventory.organization_id != actor.organization_id)))
+def _seat_lines(actor, session, ids) -> list[tuple[int, int, int]]:
+    """(seat id, category id, price) in seat-map order; refuses unknown seats and other organizations' seats."""
+    rows = db.session.execute(
+        select(Seat.id, Seat.category_id, PriceCategory.price_satang, SeatInventory.organization_id)
+        .join(SeatInventory, SeatInventory.seat_id == Seat.id).join(PriceCategory, PriceCategory.id == Seat.category_id)
+        .where(SeatInventory.session_id == session.id, Seat.id.in_(ids)).order_by(Seat.position)).all()
+    unknown = sorted(set(ids) - {r[0] for r in rows})
+    if unknown:
+        raise Invalid(_("These seats are not part of this session: %(ids)s", ids=", ".join(map(str, unknown[:20]))),
+                      code="unknown_seats", details={"seat_ids": unknown})
+    foreign = sorted(r[0] for r in rows if r[3] is not None and r[3] != actor.organization_id)
     if foreign:
         raise Forbidden(_("These seats are allocated to another organization."), code="not_your_allocation",
-                        details={"seats": sorted(foreign)})
+                        details={"seats": foreign})
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def complimentary_left(organization_id: int, festival_id: int) -> int:
@@ -118,12 +119,6 @@ def existing_order(actor, idempotency_key: str | None) -> Order | None:
     return db.session.scalar(select(Order).where(Order.seller_id == actor.id, Order.idempotency_key == idempotency_key))
 
 
-def _price_lines(ids):
-    return db.session.execute(select(Seat.id, Seat.category_id, PriceCategory.price_satang)
-                              .join(PriceCategory, PriceCategory.id == Seat.category_id)
-                              .where(Seat.id.in_(ids)).order_by(Seat.position)).all()
-
-
 def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
          idempotency_key: str | None = None) -> Order:
     """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then."""
@@ -132,8 +127,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     if earlier is not None:
         return earlier
     session, ids = _validate(session_id, seat_ids, payment)
-    _refuse_other_allocations(actor, session, ids)
-    lines = _price_lines(ids)
+    lines = _seat_lines(actor, session, ids)
     complimentary = payment.method == "complimentary"
     total = 0 if complimentary else sum(price for _s, _c, price in lines)
     if complimentary and complimentary_left(actor.organization_id, session.festival_id) < len(ids):
@@ -156,15 +150,15 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
                   buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
                   total_satang=total, idempotency_key=idempotency_key,
                   complimentary_reason=payment.reason.strip()[:300] if complimentary else None)
+    order.id = new_id()
+    order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session.id, seat_id=seat_id,
+                            category_id=category_id, price_satang=0 if complimentary else price, position=i)
+                     for i, (seat_id, category_id, price) in enumerate(lines)]
+    custodian_id = custodian_for(payment.method, actor.organization_id)
+    order.payments = [Payment(order_id=order.id, method=payment.method, amount_satang=total, custodian_id=custodian_id,
+                              reference=payment.reference.strip()[:100],
+                              received_satang=payment.received_satang if payment.method == "cash" else None)]
     db.session.add(order)
-    db.session.flush()
-    db.session.add_all([Ticket(order_id=order.id, session_id=session.id, seat_id=seat_id, category_id=category_id,
-                               price_satang=0 if complimentary else price, position=i)
-                        for i, (seat_id, category_id, price) in enumerate(lines)])
-    custodian = custodian_for(payment.method, actor.organization)
-    db.session.add(Payment(order_id=order.id, method=payment.method, amount_satang=total,
-                           custodian_id=custodian.id if custodian else None, reference=payment.reference.strip()[:100],
-                           received_satang=payment.received_satang if payment.method == "cash" else None))
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
     try:

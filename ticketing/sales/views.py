@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import roles_required
+from ..accounts.models import Organization
 from ..errors import Invalid, ServiceError
 from ..i18n import localized
 from ..extensions import db
@@ -158,7 +159,8 @@ def changes(session_id):
 def promptpay_qr(session_id):
     """The PromptPay QR for the seller's held seats, paid to the account that receives transfers."""
     total = _total(_session(session_id).id)
-    receiver = services.custodian_for("promptpay", current_user.organization)
+    receiver_id = services.custodian_for("promptpay", current_user.organization_id)
+    receiver = db.session.get(Organization, receiver_id) if receiver_id else None
     if receiver is None or not receiver.promptpay_id:
         return jsonify(error="no_promptpay_id", message=_("No PromptPay ID is set up for the receiving account.")), 409
     if total <= 0:
