@@ -24,7 +24,9 @@ def shop(make):
 
 
 def _order(client, shop, seat_ids, method="cash", headers=None, **extra):
-    body = {"session_id": shop["session"].id, "seat_ids": seat_ids, "payment_method": method, **extra}
+    body = {"session_id": shop["session"].id, "payment_method": method, **extra}
+    if seat_ids is not None:
+        body["seat_ids"] = seat_ids
     return client.post("/api/v1/orders", json=body, headers=shop["headers"] if headers is None else headers)
 
 
@@ -98,7 +100,7 @@ def test_blocked_seat_and_other_organizations_allocation(client, shop, make):
     inventory.allocate_seats(None, session, [seats[2].id], shop["seller"].organization_id)
     db.session.commit()
     resp = _order(client, shop, [seats[0].id, seats[3].id])
-    assert resp.status_code == 409 and resp.json["error"] == "seats_taken" and resp.json["fields"]["seats"] == [seats[0].id]
+    assert resp.status_code == 409 and resp.json["error"] == "seats_taken" and resp.json["seats"] == [seats[0].id]
     resp = _order(client, shop, [seats[1].id])
     assert resp.status_code == 403 and resp.json["error"] == "not_your_allocation"
     assert _nothing_sold()
@@ -145,3 +147,22 @@ def test_void_returns_seats_and_voids_tickets(client, shop, make):
 def test_openapi_has_the_sale_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "post" in paths["/api/v1/orders"] and "post" in paths["/api/v1/orders/{order_id}/void"]
+
+
+def test_best_available_through_the_api(client, shop):
+    resp = _order(client, shop, None, best_available={"count": 3, "category": "vip"})
+    assert resp.status_code == 201, resp.json
+    sold = {t["seat_id"] for t in resp.json["tickets"]}
+    rows = {(s.section, s.row) for s in shop["seats"] if s.id in sold}
+    assert len(sold) == 3 and len(rows) == 1 and resp.json["total_satang"] == 3 * 80000
+    resp = _order(client, shop, None, best_available={"count": 11})
+    assert resp.status_code == 422 and resp.json["error"] == "no_adjacent_seats"
+    resp = _order(client, shop, [shop["seats"][0].id], best_available={"count": 1})
+    assert resp.status_code == 422  # one or the other
+
+
+def test_cannot_sell_more_seats_than_exist(client, shop):
+    every_seat = [s.id for s in shop["seats"]]
+    resp = _order(client, shop, every_seat[:10] + [max(every_seat) + 1])
+    assert resp.status_code == 422 and resp.json["fields"]["seat_ids"] == [max(every_seat) + 1]
+    assert _nothing_sold()

@@ -89,7 +89,7 @@ def _check_round(results, seats):
     assert statuses == [201] + [409] * (CLIENTS - 1), results
     for status, body in results:
         if status == 409:
-            assert body["error"] == "seats_taken" and set(body["fields"]["seats"]) & set(seats)
+            assert body["error"] == "seats_taken" and set(body["seats"]) & set(seats)
 
 
 def _check_database(sold_seats):

@@ -5,6 +5,7 @@ import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
@@ -141,7 +142,9 @@ def user_for_token(token: str) -> User | None:
     """The active user owning an unrevoked token, or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    # One query: the token, its user and the user's roles.
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
+                             .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().scalar()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

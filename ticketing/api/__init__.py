@@ -4,14 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ServiceError
+from ..errors import Invalid, ServiceError
 from ..extensions import csrf, db
 
 API_PREFIX = "/api/v1"
 
 
-def error_response(status: int, code: str, message: str, field_errors=None):
-    body = {"error": code, "message": message}
+def error_response(status: int, code: str, message: str, field_errors=None, extra=None):
+    body = {"error": code, "message": message, **(extra or {})}
     if field_errors:
         body["fields"] = field_errors
     return jsonify(body), status
@@ -51,7 +51,10 @@ def register_api(app) -> None:
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
         db.session.rollback()
-        return error_response(err.status, err.code, err.message, err.details or None)
+        # A wrong value names its fields; a refusal (409, 403) carries its facts, e.g. "seats".
+        if isinstance(err, Invalid):
+            return error_response(err.status, err.code, err.message, err.details or None)
+        return error_response(err.status, err.code, err.message, extra=err.details)
 
     for blueprint in (bp, orders_bp):
         csrf.exempt(blueprint)

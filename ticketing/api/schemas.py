@@ -6,6 +6,7 @@ class ApiErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "stable error code"})
     message = fields.String(required=True, metadata={"description": "human text in the caller's language"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "field errors, when a value was wrong"})
+    seats = fields.List(fields.Integer(), metadata={"description": "seats_taken: the seats sold meanwhile"})
 
 
 class FestivalSchema(Schema):

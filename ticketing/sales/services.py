@@ -61,10 +61,9 @@ def check_seller(actor) -> None:
         raise Forbidden(_("Only a seller of a member organization can sell seats."))
 
 
-def _validate(session_id, seat_ids, payment: PaymentInput) -> tuple[FestivalSession, list[int]]:
+def _validate(session_id, seat_ids, payment: PaymentInput) -> list[int]:
     errors = {}
-    session = db.session.get(FestivalSession, session_id) if isinstance(session_id, int) else None
-    if session is None:
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
         errors["session_id"] = _("No such session.")
     if payment.method not in SALE_METHODS:
         errors["payment_method"] = _("Choose cash, bank transfer, PromptPay or complimentary.")
@@ -83,15 +82,18 @@ def _validate(session_id, seat_ids, payment: PaymentInput) -> tuple[FestivalSess
         ids = sorted(seat_ids)
     if errors:
         raise Invalid(_("Some values are wrong."), details=errors)
-    return session, ids
+    return ids
 
 
-def _seat_lines(actor, session, ids) -> list[tuple[int, int, int]]:
-    """(seat id, category id, price) in seat-map order; refuses unknown seats and other organizations' seats."""
+def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int]]:
+    """(seat id, category id, price) in seat-map order; refuses unknown sessions and seats, and other
+    organizations' seats."""
     rows = db.session.execute(
         select(Seat.id, Seat.category_id, PriceCategory.price_satang, SeatInventory.organization_id)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id).join(PriceCategory, PriceCategory.id == Seat.category_id)
-        .where(SeatInventory.session_id == session.id, Seat.id.in_(ids)).order_by(Seat.position)).all()
+        .where(SeatInventory.session_id == session_id, Seat.id.in_(ids)).order_by(Seat.position)).all()
+    if not rows and db.session.get(FestivalSession, session_id) is None:
+        raise Invalid(_("Some values are wrong."), details={"session_id": _("No such session.")})
     unknown = sorted(set(ids) - {r[0] for r in rows})
     if unknown:
         raise Invalid(_("These seats are not part of this session: %(ids)s", ids=", ".join(map(str, unknown[:20]))),
@@ -126,11 +128,12 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     earlier = existing_order(actor, idempotency_key)
     if earlier is not None:
         return earlier
-    session, ids = _validate(session_id, seat_ids, payment)
-    lines = _seat_lines(actor, session, ids)
+    ids = _validate(session_id, seat_ids, payment)
+    lines = _seat_lines(actor, session_id, ids)
     complimentary = payment.method == "complimentary"
     total = 0 if complimentary else sum(price for _s, _c, price in lines)
-    if complimentary and complimentary_left(actor.organization_id, session.festival_id) < len(ids):
+    if complimentary and complimentary_left(actor.organization_id,
+                                            db.session.get(FestivalSession, session_id).festival_id) < len(ids):
         raise Invalid(_("Your organization's complimentary quota does not cover %(n)d more seats.", n=len(ids)),
                       code="quota_exceeded", details={"seat_ids": _("Over the complimentary quota.")})
     if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
@@ -139,19 +142,19 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     now = utcnow()
     condition = free_for(actor, now)
     result = db.session.execute(update(SeatInventory).where(
-        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), condition)
+        SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), condition)
         .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
     if result.rowcount != len(ids):
-        return _lost_race(actor, session, ids, condition, idempotency_key)
+        return _lost_race(actor, session_id, ids, condition, idempotency_key)
     buyer = buyer or {}
-    order = Order(session_id=session.id, channel="complimentary" if complimentary else "counter",
+    order = Order(session_id=session_id, channel="complimentary" if complimentary else "counter",
                   organization_id=actor.organization_id, seller_id=actor.id, shift_id=current_shift(actor).id,
                   buyer_name=str(buyer.get("name") or "")[:200], buyer_phone=str(buyer.get("phone") or "")[:40],
                   buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
                   total_satang=total, idempotency_key=idempotency_key,
                   complimentary_reason=payment.reason.strip()[:300] if complimentary else None)
     order.id = new_id()
-    order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session.id, seat_id=seat_id,
+    order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session_id, seat_id=seat_id,
                             category_id=category_id, price_satang=0 if complimentary else price, position=i)
                      for i, (seat_id, category_id, price) in enumerate(lines)]
     custodian_id = custodian_for(payment.method, actor.organization_id)
@@ -164,18 +167,18 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     try:
         db.session.flush()
     except IntegrityError:
-        return _lost_race(actor, session, ids, condition, idempotency_key)
+        return _lost_race(actor, session_id, ids, condition, idempotency_key)
     return order
 
 
-def _lost_race(actor, session, ids, condition, idempotency_key) -> Order:
+def _lost_race(actor, session_id, ids, condition, idempotency_key) -> Order:
     """Some seat went to someone else: undo everything, then name the seats (or return the twin order)."""
     db.session.rollback()
     earlier = existing_order(actor, idempotency_key)  # the same request, retried, won the race
     if earlier is not None:
         return earlier
     taken = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), ~condition)))
+        SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), ~condition)))
     raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": taken or ids})
 
 
