@@ -72,10 +72,10 @@ def test_organization_codes_unique_and_one_central_fund(client, make):
     make.org("chamber")
     make.org("central", kind="central")
     login(client, "boss")
-    resp = client.post("/admin/organizations/new", data={"code": "chamber", "kind": "member",
+    resp = client.post("/admin/organizations/new", data={"code": "chamber", "kind": "member", "transfer_custody": "own",
                                                           "name_th": "ก", "name_en": "A"})
     assert "รหัสนี้" in resp.get_data(as_text=True)
-    resp = client.post("/admin/organizations/new", data={"code": "fund2", "kind": "central",
+    resp = client.post("/admin/organizations/new", data={"code": "fund2", "kind": "central", "transfer_custody": "own",
                                                           "name_th": "ก", "name_en": "A"})
     assert "กองกลาง" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Organization)) == 2

@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                counter_views.bp):
         app.register_blueprint(bp)
 
+    web.register_error_pages(app)
     from .cli import register_cli
     register_cli(app)
     return app

@@ -11,3 +11,29 @@ bp = Blueprint("web", __name__)
 @login_required
 def home():
     return render_template("home.html", festivals=list_festivals(), user=current_user)
+
+
+def register_error_pages(app) -> None:
+    """Friendly pages (in the user's language) for refused and missing pages; the API answers JSON."""
+    from flask import request
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+
+    def page(status: int, message: str):
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return page(400, _("The form expired or was sent twice; go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(err):
+        if request.path.startswith("/api/"):
+            return err
+        return page(403, _("Your account may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(err):
+        if request.path.startswith("/api/"):
+            return err
+        return page(404, _("This page does not exist."))

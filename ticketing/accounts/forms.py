@@ -17,6 +17,9 @@ class OrganizationForm(FlaskForm):
     name_th = StringField(_l("Name in Thai"))
     name_en = StringField(_l("Name in English"))
     position = IntegerField(_l("Display order"), validators=[Optional()])
+    promptpay_id = StringField(_l("PromptPay ID of its account (phone, tax ID or e-wallet ID)"))
+    transfer_custody = SelectField(_l("Bank transfers and PromptPay taken at its counter go to"), choices=[
+        ("central", _l("the central fund's account")), ("own", _l("this organization's own account"))])
     is_example = BooleanField(_l("Example placeholder (to be edited)"))
     active = BooleanField(_l("Active"), default=True)
 

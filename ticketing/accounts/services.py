@@ -20,16 +20,30 @@ MIN_PASSWORD = 8
 TOKEN_PREFIX = "cft_"
 
 
+ORG_FIELDS = ("code", "kind", "name_th", "name_en", "is_example", "active", "position", "promptpay_id",
+              "transfer_custody")
+
+
 def _org_snapshot(org: Organization) -> dict:
-    return {k: getattr(org, k) for k in ("code", "kind", "name_th", "name_en", "is_example", "active", "position")}
+    return {k: getattr(org, k) for k in ORG_FIELDS}
 
 
 def save_organization(actor, org: Organization | None, *, code: str, kind: str, name_th: str,
                       name_en: str, is_example: bool = False, active: bool = True,
-                      position: int | None = None) -> Organization:
+                      position: int | None = None, promptpay_id: str = "",
+                      transfer_custody: str = "central") -> Organization:
     """Create (org=None) or update an organization."""
-    code = code.strip()
+    from ..sales.promptpay import normalise_target
+
+    code, promptpay_id = code.strip(), (promptpay_id or "").strip()
     errors = {}
+    if promptpay_id:
+        try:
+            normalise_target(promptpay_id)
+        except ValueError:
+            errors["promptpay_id"] = _("A PromptPay ID is a 10-digit phone number, a 13-digit ID or a 15-digit e-wallet ID.")
+    if transfer_custody not in ("own", "central"):
+        errors["transfer_custody"] = _("Choose where transfers and PromptPay payments go.")
     if not CODE_RE.match(code):
         errors["code"] = _("Use 1-40 lower-case letters, digits, - or _.")
     elif db.session.scalar(select(Organization.id).where(Organization.code == code,
@@ -54,6 +68,7 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
         db.session.add(org)
     org.code, org.kind, org.name_th, org.name_en = code, kind, name_th.strip(), name_en.strip()
     org.is_example, org.active = is_example, active
+    org.promptpay_id, org.transfer_custody = promptpay_id, transfer_custody
     if position is not None:
         org.position = position
     db.session.flush()

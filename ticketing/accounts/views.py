@@ -86,7 +86,8 @@ def organization_edit(org_id):
             services.save_organization(current_user, org, code=form.code.data, kind=form.kind.data,
                                        name_th=form.name_th.data, name_en=form.name_en.data,
                                        is_example=form.is_example.data, active=form.active.data,
-                                       position=form.position.data)
+                                       position=form.position.data, promptpay_id=form.promptpay_id.data or "",
+                                       transfer_custody=form.transfer_custody.data)
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".organizations"))

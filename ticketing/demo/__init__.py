@@ -14,6 +14,8 @@ from ..accounts.services import save_organization, save_user
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..festivals.services import save_festival, save_session
+from ..sales.models import ComplimentaryQuota
+from ..sales.services import set_quota
 from ..seating.mapfile import parse_map
 from ..seating.services import import_map, map_of
 from ..timeutil import from_local
@@ -28,7 +30,8 @@ def load_demo() -> dict:
     for position, org in enumerate(data["organizations"]):
         if db.session.scalar(select(Organization.id).where(Organization.code == org["code"])) is None:
             save_organization(None, None, code=org["code"], kind=org.get("kind", "member"), name_th=org["name_th"],
-                              name_en=org["name_en"], is_example=org.get("example", False), position=position)
+                              name_en=org["name_en"], is_example=org.get("example", False), position=position,
+                              promptpay_id=org.get("promptpay_id", ""))
     orgs = {o.code: o.id for o in db.session.scalars(select(Organization))}
     for user in data["users"]:
         if db.session.scalar(select(User.id).where(User.username == user["username"])) is None:
@@ -47,5 +50,9 @@ def load_demo() -> dict:
             save_session(None, festival, None, name_th=s["name_th"], name_en=s["name_en"],
                          starts_at=from_local(datetime.fromisoformat(s["starts_at"])),
                          ends_at=from_local(datetime.fromisoformat(s["ends_at"])))
+    for org_id in db.session.scalars(select(Organization.id).where(Organization.kind == "member")):
+        if db.session.scalar(select(ComplimentaryQuota.id).where(ComplimentaryQuota.festival_id == festival.id,
+                                                                 ComplimentaryQuota.organization_id == org_id)) is None:
+            set_quota(None, festival, org_id, fest["complimentary_seats_per_organization"])
     db.session.commit()
     return {u["username"]: u["password"] for u in data["users"]}

@@ -1,10 +1,11 @@
 """Admin pages for festivals and sessions."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
-from ..errors import ServiceError
+from ..errors import Invalid, ServiceError
 from ..extensions import db
 from ..forms import apply_service_error
 from ..seating.models import SeatingMap
@@ -74,3 +75,35 @@ def session_edit(festival_id, session_id):
             db.session.rollback()
             apply_service_error(form, err)
     return render_template("festivals/session_edit.html", form=form, festival=festival, session=session)
+
+
+@bp.route("/<int:festival_id>/quotas", methods=["GET", "POST"])
+@roles_required("admin")
+def quotas(festival_id):
+    """Complimentary seats each organization may give away in this festival."""
+    from ..inventory.services import member_organizations
+    from ..sales.models import ComplimentaryQuota
+    from ..sales.services import complimentary_left, set_quota
+
+    festival = db.get_or_404(Festival, festival_id)
+    orgs = member_organizations()
+    if request.method == "POST":
+        form = FlaskForm()
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError(_("The form expired; please try again."))
+            for org in orgs:
+                raw = (request.form.get(f"seats-{org.id}") or "0").strip()
+                if not raw.isdigit():
+                    raise Invalid(_("Give a number of seats from 0 to 10,000."))
+                set_quota(current_user, festival, org.id, int(raw))
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".quotas", festival_id=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(None, err)
+    granted = dict(db.session.execute(db.select(ComplimentaryQuota.organization_id, ComplimentaryQuota.seats)
+                                      .where(ComplimentaryQuota.festival_id == festival.id)).all())
+    rows = [(org, granted.get(org.id, 0), complimentary_left(org.id, festival.id)) for org in orgs]
+    return render_template("festivals/quotas.html", festival=festival, rows=rows)

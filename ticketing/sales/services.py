@@ -221,3 +221,22 @@ def held_total(actor, session_id: int) -> int:
         .join(PriceCategory, PriceCategory.id == Seat.category_id)
         .where(SeatInventory.session_id == session_id, SeatInventory.state == "held",
                SeatInventory.held_by_id == actor.id, SeatInventory.hold_expires_at > utcnow())))
+
+
+def set_quota(actor, festival, organization_id: int, seats) -> ComplimentaryQuota:
+    """How many complimentary seats an organization may give away in the festival."""
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 0 <= seats <= 10_000:
+        raise Invalid(_("Give a number of seats from 0 to 10,000."), details={"seats": _("From 0 to 10,000.")})
+    org = db.session.get(Organization, organization_id)
+    if org is None or org.kind != "member":
+        raise Invalid(_("Choose an active member organization."))
+    quota = db.session.scalar(select(ComplimentaryQuota).where(
+        ComplimentaryQuota.festival_id == festival.id, ComplimentaryQuota.organization_id == organization_id))
+    before = quota.seats if quota else None
+    if quota is None:
+        quota = ComplimentaryQuota(festival_id=festival.id, organization_id=organization_id)
+        db.session.add(quota)
+    quota.seats = seats
+    db.session.flush()
+    audit.record(actor, "quota.set", "complimentary_quota", quota.id, {"seats": before}, {"seats": seats})
+    return quota
