@@ -12,11 +12,12 @@ from ticketing.timeutil import format_datetime, from_local
 
 PO = ROOT / "translations" / "th" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "in_both": None, "both": None}
 
 
 def _source_messages() -> set[str]:
-    method_map = [("ticketing/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("ticketing/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     ids = set()
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=KEYWORDS):
         ids.add(message[0] if isinstance(message, tuple) else message)

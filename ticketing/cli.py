@@ -18,6 +18,7 @@ from .seating.mapfile import MapError, parse_map
 from .seating.services import import_map
 
 users_cli = AppGroup("users", help="Users and API tokens.")
+tickets_cli = AppGroup("tickets", help="Ticket PDFs and signing keys.")
 seating_cli = AppGroup("seating", help="Seating map files.")
 lang_option = click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True,
                            help="Language of the messages.")
@@ -140,7 +141,58 @@ def seating_import(path, festival_id, replace, lang):
     click.echo(f"imported {len(plan.seats)} seats into festival {festival_id}")
 
 
+@tickets_cli.command("pdf")
+@click.option("--session", "session_id", type=int, required=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--layout", type=click.Choice(["a6", "80mm"]), default="a6", show_default=True)
+def tickets_pdf(session_id, out_path, layout):
+    """Every live ticket of a session in one PDF (for printing in bulk), with a progress bar."""
+    from sqlalchemy import func
+
+    from .festivals.models import FestivalSession
+    from .sales.models import Ticket
+    from .tickets.pdf import render, ticket_views
+
+    if db.session.get(FestivalSession, session_id) is None:
+        _fail(f"no session with id {session_id}")
+    total = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.session_id == session_id, Ticket.status == "valid"))
+
+    def batches(size=250):
+        for offset in range(0, total, size):
+            yield from ticket_views(session_id=session_id, offset=offset, limit=size)
+            db.session.expunge_all()  # keep memory flat however many tickets there are
+
+    with open(out_path, "wb") as out, click.progressbar(length=total, label="tickets") as bar:
+        render(batches(), layout, out, progress=bar.update)
+    click.echo(f"{total} tickets written to {out_path}")
+
+
+@tickets_cli.command("public-key")
+def tickets_public_key():
+    """Print the public key gate devices use to verify ticket codes offline."""
+    from .tickets.codes import public_pem
+    from .tickets.services import signing_key
+
+    click.echo(public_pem(signing_key()), nl=False)
+
+
+@tickets_cli.command("reissue")
+@click.argument("ticket_id")
+def tickets_reissue(ticket_id):
+    """Give a ticket a new code (lost phone); the old code is revoked."""
+    from .tickets.services import reissue
+
+    try:
+        ticket = reissue(None, ticket_id)
+        db.session.commit()
+    except ServiceError as err:
+        _fail(err.message)
+    click.echo(f"ticket {ticket.id} is now issue {ticket.issue_no}")
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(tickets_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(seating_cli)

@@ -15,26 +15,29 @@ def instance_path() -> Path:
     return Path(os.environ.get("TICKETING_INSTANCE_PATH") or Path(__file__).resolve().parent.parent / "instance")
 
 
-def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
-    """Return the secret stored in ``path``, creating it once if missing.
+def write_once(path: Path, make) -> bytes:
+    """Return the content of ``path``, creating it with ``make()`` (bytes, mode 0600) if missing.
 
-    Several gunicorn workers may start at the same instant: the secret is
-    written to a temporary file and hard-linked into place, so exactly one
-    value wins and nobody reads a half-written file.
+    Several gunicorn workers may start at the same instant: the content is written to a
+    temporary file and hard-linked into place, so exactly one value wins and nobody reads a
+    half-written file.
     """
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    tmp.write_text(secrets.token_urlsafe(nbytes))
-    os.chmod(tmp, 0o600)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_text().strip()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_bytes(make())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_bytes()
+
+
+def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
+    return write_once(path, lambda: secrets.token_urlsafe(nbytes).encode()).decode().strip()
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -65,4 +68,12 @@ def load_config() -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "INSTANCE_PATH": str(inst),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 587)),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "tickets@localhost"),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(inst / "outbox"),
+        "TICKET_SIGNING_KEY_FILE": os.environ.get("TICKET_SIGNING_KEY_FILE") or str(inst / "ticket_signing_key.pem"),
     }

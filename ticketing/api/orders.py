@@ -10,7 +10,10 @@ from ..festivals.models import FestivalSession
 from ..sales import services
 from ..sales.holds import best_available
 from ..sales.models import Order
-from .schemas import ApiErrorSchema, OrderCreateSchema, OrderSchema, VoidSchema
+from ..tickets.codes import public_pem
+from ..tickets.services import revocations, signing_key
+from ..tickets.views import pdf_response
+from .schemas import ApiErrorSchema, OrderCreateSchema, OrderSchema, PublicKeySchema, RevocationSchema, VoidSchema
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
 
@@ -65,3 +68,24 @@ def void_order(args, order_id):
     order = services.void_order(current_user, order_id, args["reason"])
     db.session.commit()
     return order
+
+
+@bp.route("/orders/<order_id>/tickets.pdf")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+def order_tickets_pdf(order_id):
+    """The order's live tickets as one PDF (`?layout=a6` or `80mm`)."""
+    return pdf_response(_visible_order(order_id), request.args.get("layout", "a6"))
+
+
+@bp.route("/sessions/<int:session_id>/revocations")
+@bp.response(200, RevocationSchema)
+def session_revocations(session_id):
+    """For gate devices working offline: codes that verify but must be refused."""
+    return {"session_id": session_id, **revocations(session_id)}
+
+
+@bp.route("/tickets/public-key")
+@bp.response(200, PublicKeySchema)
+def ticket_public_key():
+    """The Ed25519 public key that verifies ticket codes."""
+    return {"algorithm": "Ed25519", "public_key_pem": public_pem(signing_key())}

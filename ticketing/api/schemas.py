@@ -100,6 +100,12 @@ class TicketSchema(Schema):
     seat_id = fields.Integer()
     price_satang = fields.Integer()
     status = fields.String()
+    issue_no = fields.Integer()
+    code = fields.Method("ticket_code", metadata={"description": "the signed code the QR carries (null when void)"})
+
+    def ticket_code(self, ticket):
+        from ..tickets.services import code_for
+        return code_for(ticket) if ticket.status == "valid" else None
 
 
 class PaymentSchema(Schema):
@@ -124,3 +130,15 @@ class OrderSchema(Schema):
 
 class VoidSchema(Schema):
     reason = fields.String(required=True)
+
+
+class RevocationSchema(Schema):
+    session_id = fields.Integer()
+    void = fields.List(fields.String(), metadata={"description": "ticket ids that must never enter"})
+    reissued = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                           metadata={"description": "ticket id -> the only issue number still valid"})
+
+
+class PublicKeySchema(Schema):
+    algorithm = fields.String()
+    public_key_pem = fields.String()

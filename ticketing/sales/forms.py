@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField
+from wtforms import EmailField, HiddenField, RadioField, StringField
+from wtforms.validators import Email, InputRequired
 
 
 class SaleForm(FlaskForm):
@@ -25,3 +26,8 @@ class VoidForm(FlaskForm):
 class CloseShiftForm(FlaskForm):
     counted_cash = StringField(_l("Cash counted in the drawer (baht)"))
     note = StringField(_l("Note"))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("Buyer's e-mail"), validators=[InputRequired(_l("Give a valid e-mail address.")),
+                                                          Email(_l("Give a valid e-mail address."))])

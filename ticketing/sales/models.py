@@ -1,4 +1,5 @@
 """Orders (one sale), their tickets (one per seat) and payments."""
+import secrets
 import uuid
 from datetime import datetime
 
@@ -49,6 +50,8 @@ class Order(db.Model):
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
     #: why seats were given away (complimentary orders)
     complimentary_reason: Mapped[str | None] = mapped_column(String(300))
+    #: the unguessable part of the buyer's phone-ticket link
+    access_token: Mapped[str] = mapped_column(String(43), unique=True, default=lambda: secrets.token_urlsafe(24))
 
     session = relationship("FestivalSession")
     organization = relationship("Organization")
@@ -78,6 +81,8 @@ class Ticket(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="valid")
     #: order within the order, for receipts
     position: Mapped[int] = mapped_column(default=0)
+    #: goes up when the ticket is reissued (lost phone): codes with a lower number are revoked
+    issue_no: Mapped[int] = mapped_column(default=1)
 
     order: Mapped[Order] = relationship(back_populates="tickets")
 

@@ -5,6 +5,7 @@ Two guards make a double sale impossible: the conditional update (a seat changes
 available, from an expired hold or from one held by this seller), and the database's unique
 index on live tickets per (session, seat).
 """
+import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -153,9 +154,10 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
                   buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
                   total_satang=total, idempotency_key=idempotency_key,
                   complimentary_reason=payment.reason.strip()[:300] if complimentary else None)
-    order.id = new_id()
+    order.id, order.access_token = new_id(), secrets.token_urlsafe(24)
     order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session_id, seat_id=seat_id,
-                            category_id=category_id, price_satang=0 if complimentary else price, position=i)
+                            category_id=category_id, price_satang=0 if complimentary else price, position=i,
+                            issue_no=1)
                      for i, (seat_id, category_id, price) in enumerate(lines)]
     custodian_id = custodian_for(payment.method, actor.organization_id)
     order.payments = [Payment(order_id=order.id, method=payment.method, amount_satang=total, custodian_id=custodian_id,

@@ -19,7 +19,9 @@ from ..inventory.views import map_context
 from ..money import parse_baht
 from ..timeutil import utcnow
 from . import holds, promptpay, services, shifts
-from .forms import CloseShiftForm, SaleForm, VoidForm
+from ..tickets.mail import send
+from ..tickets.views import pdf_response, phone_url
+from .forms import CloseShiftForm, EmailForm, SaleForm, VoidForm
 from .models import Order, Shift
 from .receipts import receipt_lines
 
@@ -182,7 +184,31 @@ def _my_order(order_id) -> Order:
 @roles_required("seller", "admin", "treasurer")
 def receipt(order_id):
     order = _my_order(order_id)
-    return render_template("counter/receipt.html", order=order, lines=receipt_lines(order), void_form=VoidForm())
+    link = phone_url(order)
+    return render_template("counter/receipt.html", order=order, lines=receipt_lines(order), void_form=VoidForm(),
+                           email_form=EmailForm(email=order.buyer_email), phone_link=link,
+                           phone_qr=promptpay.qr_svg(link))
+
+
+@bp.get("/orders/<order_id>/tickets-<layout>.pdf")
+@roles_required("seller", "admin", "treasurer")
+def tickets_pdf(order_id, layout):
+    return pdf_response(_my_order(order_id), layout)
+
+
+@bp.post("/orders/<order_id>/email")
+@roles_required("seller", "admin")
+def email_tickets(order_id):
+    order = _my_order(order_id)
+    form = EmailForm()
+    if form.validate_on_submit():
+        festival = order.session.festival
+        send(form.email.data.strip(), f"{festival.name_th} · {festival.name_en}",
+             render_template("tickets/email.txt", order=order, link=phone_url(order)))
+        flash(_("The ticket link was sent to %(email)s.", email=form.email.data.strip()), "success")
+    else:
+        flash(_("Give a valid e-mail address."), "error")
+    return redirect(url_for(".receipt", order_id=order.id))
 
 
 @bp.post("/orders/<order_id>/void")
