@@ -53,7 +53,6 @@ def draw(canvas, x: float, y: float, text: str, size: float, bold: bool = False,
 
 
 def fit(text: str, size: float, max_width: float, bold: bool = False, smallest: float = 6) -> float:
-    """The largest size up to ``size`` at which ``text`` fits in ``max_width``."""
-    while size > smallest and text_width(text, size, bold) > max_width:
-        size -= 0.5
-    return size
+    """The largest size up to ``size`` at which ``text`` fits in ``max_width`` (width grows with size)."""
+    width = text_width(text, size, bold)
+    return size if width <= max_width else max(smallest, size * max_width / width)

@@ -86,7 +86,28 @@ def draw_qr(canvas, text: str, x: float, y: float, size: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_ticket(canvas, view: TicketView, width: float, height: float) -> None:
+@dataclass(frozen=True)
+class Labels:
+    """The fixed bilingual words of a ticket, looked up once per document."""
+    brand_th: str
+    brand_en: str
+    cells: tuple
+    baht: str
+    complimentary: str
+    order: str
+    sold_by: str
+    sold_online: str
+    gate: str
+
+    @classmethod
+    def make(cls):
+        brand_th, brand_en = in_both("VIP seats · in the name of the nine private-sector organizations of Ubon Ratchathani")
+        return cls(brand_th, brand_en, (both("Stand"), both("Section"), both("Row"), both("Seat")), both("baht"),
+                   both("Complimentary"), both("Order"), in_both("Sold by")[0], both("Sold online"),
+                   " · ".join(in_both("Show this QR at the gate")))
+
+
+def _draw_ticket(canvas, view: TicketView, width: float, height: float, labels: Labels) -> None:
     margin, centre = 6 * mm, width / 2
     inner = width - 2 * margin
     canvas.setFillColor(ACCENT)
@@ -96,8 +117,7 @@ def _draw_ticket(canvas, view: TicketView, width: float, height: float) -> None:
     draw(canvas, centre, height - 10 * mm, title, fit(title, 13, inner, bold=True), bold=True, align="center")
     english = f"{view.festival.name_en} {view.festival.year}"
     draw(canvas, centre, height - 15.5 * mm, english, fit(english, 8.5, inner), align="center")
-    brand_th, brand_en = in_both("VIP seats · in the name of the nine private-sector organizations of Ubon Ratchathani")
-    draw(canvas, centre, height - 20.5 * mm, brand_th, fit(brand_th, 7, inner), align="center")
+    draw(canvas, centre, height - 20.5 * mm, labels.brand_th, fit(labels.brand_th, 7, inner), align="center")
     canvas.setFillColorRGB(0, 0, 0)
     y = height - 30 * mm
     session_th = f"{view.session.name_th} · {format_datetime(view.session.starts_at, 'th')}"
@@ -105,32 +125,28 @@ def _draw_ticket(canvas, view: TicketView, width: float, height: float) -> None:
     draw(canvas, margin, y, session_th, fit(session_th, 9.5, inner, bold=True), bold=True)
     draw(canvas, margin, y - 4.5 * mm, session_en, fit(session_en, 8, inner))
     y -= 13 * mm
-    cells = [(both("Stand"), view.stand.code), (both("Section"), view.section.code),
-             (both("Row"), view.seat.row_label), (both("Seat"), view.seat.label)]
+    cells = zip(labels.cells, (view.stand.code, view.section.code, view.seat.row_label, view.seat.label))
     cell_width = inner / 4
     for i, (label, value) in enumerate(cells):
         x = margin + i * cell_width + cell_width / 2
         draw(canvas, x, y, label, 6.5, align="center")
         draw(canvas, x, y - 8 * mm, value, fit(value, 20, cell_width - 2 * mm, bold=True), bold=True, align="center")
     y -= 14 * mm
-    baht = both("baht")
-    price = both("Complimentary") if view.order.channel == "complimentary" else \
-        f"{format_thb(view.ticket.price_satang)} {baht}"
+    price = labels.complimentary if view.order.channel == "complimentary" else \
+        f"{format_thb(view.ticket.price_satang)} {labels.baht}"
     line = f"{view.category.name_th} · {view.category.name_en} · {price}"
     draw(canvas, centre, y, line, fit(line, 9.5, inner, bold=True), bold=True, align="center")
     footer = 22 * mm
     qr_size = min(inner, y - footer - 3 * mm)
     draw_qr(canvas, code_for(view.ticket), centre - qr_size / 2, footer + 1 * mm, qr_size)
-    seller = view.organization.name_th if view.organization else both("Sold online")
-    order_word, issue = both("Order"), both("Issue %(n)d", n=view.ticket.issue_no)
-    order_line = f"{order_word} {view.order.id[:8].upper()} · {issue}"
+    seller = view.organization.name_th if view.organization else labels.sold_online
+    issue = both("Issue %(n)d", n=view.ticket.issue_no)
+    order_line = f"{labels.order} {view.order.id[:8].upper()} · {issue}"
     draw(canvas, centre, footer - 3 * mm, order_line, fit(order_line, 7.5, inner), align="center")
-    sold_by_th = in_both("Sold by")[0]
-    sold_by = f"{sold_by_th} {seller}"
+    sold_by = f"{labels.sold_by} {seller}"
     draw(canvas, centre, footer - 7.5 * mm, sold_by, fit(sold_by, 7.5, inner), align="center")
-    draw(canvas, centre, footer - 12 * mm, brand_en, fit(brand_en, 6.5, inner), align="center")
-    gate = " · ".join(in_both("Show this QR at the gate"))
-    draw(canvas, centre, footer - 16 * mm, gate, fit(gate, 6.5, inner), align="center")
+    draw(canvas, centre, footer - 12 * mm, labels.brand_en, fit(labels.brand_en, 6.5, inner), align="center")
+    draw(canvas, centre, footer - 16 * mm, labels.gate, fit(labels.gate, 6.5, inner), align="center")
 
 
 def render(views: list[TicketView], layout: str = "a6", out=None, progress=None):
@@ -139,9 +155,10 @@ def render(views: list[TicketView], layout: str = "a6", out=None, progress=None)
     width, height = LAYOUTS[layout]
     out = out if out is not None else BytesIO()
     canvas = Canvas(out, pagesize=(width, height), pageCompression=1)
-    canvas.setTitle("Tickets · บัตรที่นั่ง")
+    labels = Labels.make()
+    canvas.setTitle(" · ".join(in_both("Your tickets")))
     for view in views:
-        _draw_ticket(canvas, view, width, height)
+        _draw_ticket(canvas, view, width, height, labels)
         canvas.showPage()
         if progress:
             progress(1)
