@@ -143,6 +143,7 @@ SMALL_MAP = {
 @pytest.fixture
 def make(app):
     """Factories: ``make.org()``, ``make.user()``, ``make.festival()`` (with the small map and sessions)."""
+    from ticketing.accounts.models import Organization
     from ticketing.accounts.services import save_organization, save_user
     from ticketing.festivals.services import save_festival, save_session
     from ticketing.seating.mapfile import parse_map
@@ -167,7 +168,13 @@ def make(app):
             db.session.commit()
             return user
 
+        def central(self):
+            """The central fund's account (every sale needs one)."""
+            return db.session.scalar(db.select(Organization).where(Organization.kind == "central")) \
+                or self.org("central", kind="central")
+
         def festival(self, plan=None, sessions=1):
+            self.central()
             festival = save_festival(None, None, name_th="งานแห่เทียน", name_en="Candle Festival", year=2027)
             import_map(None, festival, parse_map(json.dumps(plan or SMALL_MAP)))
             for i in range(sessions):

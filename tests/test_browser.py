@@ -170,7 +170,7 @@ def test_promptpay_sale_shows_a_scannable_qr(live, browser, make):
     import zxingcpp
     from PIL import Image
     session = make.festival().sessions[0]
-    central = make.org("central", kind="central")
+    central = make.central()
     central.promptpay_id = "0801234567"
     make.user("seller1", roles=["seller"])
     db.session.commit()

@@ -16,7 +16,7 @@ from ticketing.timeutil import utcnow
 @pytest.fixture
 def counter(client, make):
     festival = make.festival()
-    central = make.org("central", kind="central")
+    central = make.central()
     central.promptpay_id = "1234567890123"
     seller = make.user("seller1", roles=["seller"])
     db.session.commit()

@@ -101,7 +101,7 @@ def test_allocate_and_release(make):
 
 def test_cannot_allocate_to_central_fund_or_sold_seats(make):
     session = make.festival().sessions[0]
-    central = make.org("central", kind="central")
+    central = make.central()
     ids = [s.id for s in _seats(session)[:3]]
     with pytest.raises(Invalid):
         services.allocate_seats(None, session, ids, central.id)

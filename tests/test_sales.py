@@ -14,7 +14,7 @@ from ticketing.sales.models import Order, Payment, Ticket
 def shop(make):
     """A session, a central fund, and a seller with an API token."""
     festival = make.festival(sessions=2)
-    central = make.org("central", kind="central")
+    central = make.central()
     seller = make.user("seller1", roles=["seller"])
     token = issue_token(None, seller)
     db.session.commit()

@@ -19,6 +19,7 @@ from .seating.services import import_map
 
 users_cli = AppGroup("users", help="Users and API tokens.")
 tickets_cli = AppGroup("tickets", help="Ticket PDFs and signing keys.")
+revenue_cli = AppGroup("revenue", help="Revenue split, ledger and statements.")
 seating_cli = AppGroup("seating", help="Seating map files.")
 lang_option = click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True,
                            help="Language of the messages.")
@@ -191,8 +192,22 @@ def tickets_reissue(ticket_id):
     click.echo(f"ticket {ticket.id} is now issue {ticket.issue_no}")
 
 
+@revenue_cli.command("check")
+def revenue_check():
+    """Verify every money invariant; print each mismatch and exit 1 if there is any."""
+    from .revenue.check import problems
+
+    found = problems()
+    for problem in found:
+        click.echo(problem)
+    if found:
+        sys.exit(1)
+    click.echo("ok: ledger = payments - refunds per order, per organization and in total; statements add up")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(tickets_cli)
+    app.cli.add_command(revenue_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(seating_cli)

@@ -5,3 +5,4 @@ from .festivals.models import Festival, FestivalSession  # noqa: F401
 from .inventory.models import SeatInventory  # noqa: F401
 from .seating.models import PriceCategory, Seat, SeatingMap, Section, Stand  # noqa: F401
 from .sales.models import Order, Payment, Ticket  # noqa: F401
+from .revenue.models import ClosedPeriod, Expense, LedgerEntry, SplitRule  # noqa: F401

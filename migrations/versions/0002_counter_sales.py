@@ -1,8 +1,8 @@
-"""counter sales: orders, tickets, payments, refunds, shifts, quotas
+"""counter sales
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-24 18:21:48.710974
+Create Date: 2026-11-24 18:38:03.929167
 
 """
 from alembic import op
@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade():
-
     op.create_table('complimentary_quotas',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('festival_id', sa.Integer(), nullable=False),
@@ -63,6 +62,7 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('shift_id', sa.Integer(), nullable=True),
     sa.Column('complimentary_reason', sa.String(length=300), nullable=True),
+    sa.Column('access_token', sa.String(length=43), nullable=False),
     sa.CheckConstraint("channel IN ('counter', 'online', 'complimentary')", name=op.f('ck_orders_channel')),
     sa.CheckConstraint("status IN ('paid', 'void')", name=op.f('ck_orders_status')),
     sa.CheckConstraint('total_satang >= 0', name=op.f('ck_orders_total_not_negative')),
@@ -71,6 +71,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['session_id'], ['festival_sessions.id'], name=op.f('fk_orders_session_id_festival_sessions')),
     sa.ForeignKeyConstraint(['shift_id'], ['shifts.id'], name=op.f('fk_orders_shift_id_shifts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.UniqueConstraint('access_token', name=op.f('uq_orders_access_token')),
     sa.UniqueConstraint('seller_id', 'idempotency_key', name=op.f('uq_orders_seller_id_idempotency_key'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -122,6 +123,7 @@ def upgrade():
     sa.Column('price_satang', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('issue_no', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('valid', 'void')", name=op.f('ck_tickets_status')),
     sa.CheckConstraint('price_satang >= 0', name=op.f('ck_tickets_price_not_negative')),
     sa.ForeignKeyConstraint(['category_id'], ['price_categories.id'], name=op.f('fk_tickets_category_id_price_categories')),
@@ -141,9 +143,7 @@ def upgrade():
 
 
 
-
 def downgrade():
-
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_organizations_transfer_custody'), type_='check')
         batch_op.drop_column('transfer_custody')
@@ -170,4 +170,3 @@ def downgrade():
 
     op.drop_table('shifts')
     op.drop_table('complimentary_quotas')
-

@@ -44,6 +44,7 @@ def register_api(app) -> None:
     from flask_smorest import Api
 
     from .orders import bp as orders_bp
+    from .revenue import bp as revenue_bp
     from .views import bp
 
     api = Api(app)
@@ -56,7 +57,7 @@ def register_api(app) -> None:
             return error_response(err.status, err.code, err.message, err.details or None)
         return error_response(err.status, err.code, err.message, extra=err.details)
 
-    for blueprint in (bp, orders_bp):
+    for blueprint in (bp, orders_bp, revenue_bp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
         app.before_request_funcs.setdefault(blueprint.name, []).append(require_user)

@@ -18,6 +18,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
+from ..revenue.ledger import record_refund, record_sale
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .holds import free_for
@@ -164,6 +165,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
                               reference=payment.reference.strip()[:100],
                               received_satang=payment.received_satang if payment.method == "cash" else None)]
     db.session.add(order)
+    record_sale(order, order.payments[0])
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
     try:
@@ -208,6 +210,7 @@ def void_order(actor, order_id: str, reason: str) -> Order:
         ticket.status = "void"
     order.status, order.voided_at, order.void_reason = "void", utcnow(), reason.strip()[:300]
     payment = order.payments[0]
+    record_refund(order)
     db.session.add(Refund(order_id=order.id, method=payment.method, amount_satang=payment.amount_satang,
                           custodian_id=payment.custodian_id, shift_id=shift.id if shift else None, by_id=actor.id))
     audit.record(actor, "order.void", "order", order.id, {"status": "paid"},

@@ -1,0 +1,74 @@
+"""The settlement statement as JSON (the same figures as the CSV, XLSX and PDF exports)."""
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..festivals.models import Festival
+from ..revenue import statements
+
+bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Revenue statements")
+
+
+class StatementQuerySchema(Schema):
+    festival = fields.Integer(required=True, strict=False)
+    from_ = fields.AwareDateTime(data_key="from", required=True, metadata={"description": "ISO 8601 with offset"})
+    to = fields.AwareDateTime(required=True)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data["to"] <= data["from_"]:
+            raise ValidationError("'to' must come after 'from'.", "to")
+
+
+class CategoryLineSchema(Schema):
+    code, name_th, name_en = fields.String(), fields.String(), fields.String()
+    tickets, gross_satang = fields.Integer(), fields.Integer()
+
+
+class OrganizationStatementSchema(Schema):
+    organization_id = fields.Integer()
+    code, name_th, name_en = fields.String(), fields.String(), fields.String()
+    categories = fields.List(fields.Nested(CategoryLineSchema))
+    tickets_sold, gross_satang, complimentary_tickets = fields.Integer(), fields.Integer(), fields.Integer()
+    tickets_voided, refunds_satang, share_satang = fields.Integer(), fields.Integer(), fields.Integer()
+    custody_satang = fields.Integer(metadata={"description": "money it holds (cash, transfers to its account)"})
+    net_to_central_satang = fields.Integer(metadata={"description": "positive: to remit; negative: to receive"})
+
+
+class CentralSummarySchema(Schema):
+    gross_satang, refunds_satang = fields.Integer(), fields.Integer()
+    shares_to_organizations_satang, central_share_satang = fields.Integer(), fields.Integer()
+    fees_satang, expenses_satang, custody_satang, net_satang = (fields.Integer(), fields.Integer(),
+                                                                fields.Integer(), fields.Integer())
+
+
+class StatementSchema(Schema):
+    festival_id = fields.Integer()
+    festival_th, festival_en = fields.String(), fields.String()
+    starts_at, ends_at, generated_at = fields.String(), fields.String(), fields.String()
+    closed = fields.Boolean()
+    organizations = fields.List(fields.Nested(OrganizationStatementSchema))
+    central = fields.Nested(CentralSummarySchema, metadata={"description": "treasurers and admins only"})
+
+
+@bp.route("/revenue/statement")
+@bp.arguments(StatementQuerySchema, location="query")
+@bp.response(200, StatementSchema)
+def statement(args):
+    """Per-organization statement and central fund summary over [from, to). Treasurers and admins see
+    every organization; a seller sees only its own."""
+    if db.session.get(Festival, args["festival"]) is None:
+        raise NotFound(_("No such festival."))
+    if current_user.has_role("admin", "treasurer"):
+        only = None
+    elif current_user.has_role("seller") and current_user.organization_id:
+        only = current_user.organization_id
+    else:
+        raise Forbidden(_("You may not do this."))
+    result = statements.build(args["festival"], args["from_"], args["to"], only).to_dict()
+    if only is not None:
+        result.pop("central")
+    return result

@@ -1,0 +1,133 @@
+"""Split rules, central fund expenses and closing statement periods (one audit entry per change)."""
+import re
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import audit
+from ..accounts.models import Organization
+from ..errors import Conflict, Invalid
+from ..extensions import db
+from ..seating.models import PriceCategory, SeatingMap
+from ..timeutil import utcnow
+from . import statements
+from .models import ClosedPeriod, Expense, SplitRule
+
+RECEIPT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MAX_RECEIPT_BYTES = 10_000_000
+
+
+def _category_codes(festival_id: int) -> set[str]:
+    return set(db.session.scalars(select(PriceCategory.code).join(SeatingMap, SeatingMap.id == PriceCategory.map_id)
+                                  .where(SeatingMap.festival_id == festival_id)))
+
+
+def save_rules(actor, festival, rules: list[dict]) -> int:
+    """Replace the festival's split rules with ``rules`` as a new version; return the version.
+    Each rule: kind (commission | operator_fee), organization_id (None = every seller, for a
+    commission), category_code (None = all), and basis_points (0-10000) or fixed_satang."""
+    members = set(db.session.scalars(select(Organization.id).where(Organization.kind == "member")))
+    categories = _category_codes(festival.id)
+    errors, clean = {}, []
+    for i, rule in enumerate(rules):
+        kind, org, cat = rule.get("kind"), rule.get("organization_id"), rule.get("category_code") or None
+        bps, fixed = rule.get("basis_points"), rule.get("fixed_satang")
+        where = f"rules[{i}]"
+        if kind not in ("commission", "operator_fee"):
+            errors[where] = _("Choose commission or operator fee.")
+        elif org is not None and org not in members:
+            errors[where] = _("Choose a member organization.")
+        elif kind == "operator_fee" and org is None:
+            errors[where] = _("An operator fee names the organization that operates.")
+        elif cat is not None and cat not in categories:
+            errors[where] = _("Unknown category.")
+        elif (bps is None) == (fixed is None):
+            errors[where] = _("Give either a percentage or a fixed amount per ticket.")
+        elif bps is not None and (not isinstance(bps, int) or isinstance(bps, bool) or not 0 <= bps <= 10_000):
+            errors[where] = _("A percentage is between 0 and 100 with at most two decimals.")
+        elif fixed is not None and (not isinstance(fixed, int) or isinstance(fixed, bool) or fixed < 0):
+            errors[where] = _("A fixed amount is a non-negative amount in baht.")
+        else:
+            clean.append((kind, org, cat, bps, fixed))
+    if len(set((k, o, c) for k, o, c, _b, _f in clean)) != len(clean):
+        errors["rules"] = _("Two rules say the same thing for the same organization and category.")
+    if errors:
+        raise Invalid(_("Some rules are wrong."), details=errors)
+    version = (db.session.scalar(select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival.id)) or 0) + 1
+    db.session.add_all([SplitRule(festival_id=festival.id, version=version, kind=k, organization_id=o, category_code=c,
+                                  basis_points=b, fixed_satang=f, created_by_id=getattr(actor, "id", None))
+                        for k, o, c, b, f in clean])
+    audit.record(actor, "revenue.rules", "festival", festival.id, None, {"version": version, "rules": [
+        {"kind": k, "organization_id": o, "category_code": c, "basis_points": b, "fixed_satang": f}
+        for k, o, c, b, f in clean]})
+    return version
+
+
+def rules_of(festival_id: int, version: int | None = None) -> list[SplitRule]:
+    if version is None:
+        version = db.session.scalar(select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival_id))
+    return list(db.session.scalars(select(SplitRule).where(SplitRule.festival_id == festival_id,
+                                                           SplitRule.version == version).order_by(SplitRule.id)))
+
+
+def add_expense(actor, festival, *, spent_on, category: str, amount_satang, payee: str, note: str = "",
+                receipt_name: str | None = None, receipt_bytes: bytes | None = None) -> Expense:
+    errors = {}
+    if not isinstance(spent_on, date):
+        errors["spent_on"] = _("Give the date of the expense.")
+    if not (category or "").strip():
+        errors["category"] = _("Give a category, e.g. promotion.")
+    if not isinstance(amount_satang, int) or isinstance(amount_satang, bool) or amount_satang <= 0:
+        errors["amount"] = _("Give an amount in baht greater than zero.")
+    if not (payee or "").strip():
+        errors["payee"] = _("Who was paid?")
+    suffix = Path(receipt_name or "").suffix.lower()
+    if receipt_bytes is not None:
+        if suffix not in RECEIPT_TYPES:
+            errors["receipt"] = _("The receipt must be a PDF, PNG or JPEG file.")
+        elif len(receipt_bytes) > MAX_RECEIPT_BYTES:
+            errors["receipt"] = _("The receipt file is larger than 10 MB.")
+        elif not receipt_bytes:
+            errors["receipt"] = _("The receipt file is empty.")
+    if errors:
+        raise Invalid(_("Please correct the highlighted fields."), details=errors)
+    stored = None
+    if receipt_bytes is not None:
+        folder = Path(current_app.config["INSTANCE_PATH"]) / "receipts"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{uuid.uuid4()}{suffix}"
+        stored.write_bytes(receipt_bytes)
+    expense = Expense(festival_id=festival.id, spent_on=spent_on, category=category.strip()[:100],
+                      amount_satang=amount_satang, payee=payee.strip()[:200], note=(note or "").strip()[:500],
+                      receipt_path=str(stored) if stored else None,
+                      receipt_name=re.sub(r"[^\w.\- ]", "_", receipt_name or "")[:200] if stored else None,
+                      created_by_id=getattr(actor, "id", None))
+    db.session.add(expense)
+    db.session.flush()
+    audit.record(actor, "revenue.expense", "expense", expense.id, None,
+                 {"amount_satang": amount_satang, "category": expense.category, "payee": expense.payee})
+    return expense
+
+
+def close_period(actor, festival, starts_at: datetime, ends_at: datetime) -> ClosedPeriod:
+    """Freeze a period's statement. Only a period that is over, and that overlaps no closed one."""
+    if ends_at <= starts_at:
+        raise Invalid(_("The end must come after the start."))
+    if ends_at > utcnow():
+        raise Conflict(_("A period can be closed only once it is over."), code="period_not_over")
+    if statements.is_closed(festival.id, starts_at, ends_at):
+        raise Conflict(_("This period overlaps a closed one."), code="period_closed")
+    snapshot = statements.build(festival.id, starts_at, ends_at).to_dict()
+    snapshot.pop("generated_at")
+    snapshot.pop("closed")
+    period = ClosedPeriod(festival_id=festival.id, starts_at=starts_at, ends_at=ends_at, snapshot=snapshot,
+                          closed_by_id=getattr(actor, "id", None))
+    db.session.add(period)
+    db.session.flush()
+    audit.record(actor, "revenue.close", "festival", festival.id, None,
+                 {"period": [starts_at.isoformat(), ends_at.isoformat()], "closed_period": period.id})
+    return period

@@ -1,0 +1,183 @@
+"""Settlement statements: per organization and for the central fund, over a period, from the ledger.
+
+A period is [starts_at, ends_at) in UTC; every figure comes from ledger entries written in it, so a
+refund made after a period was closed lands in the period it was made in, never in the closed one.
+"""
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy import and_, case, func, select
+
+from ..accounts.models import Organization
+from ..extensions import db
+from ..festivals.models import Festival
+from ..sales.models import Order, Ticket
+from ..seating.models import PriceCategory
+from ..timeutil import BANGKOK, to_local, utcnow
+from .models import ClosedPeriod, Expense, LedgerEntry
+
+
+@dataclass
+class CategoryLine:
+    code: str
+    name_th: str
+    name_en: str
+    tickets: int = 0
+    gross_satang: int = 0
+
+
+@dataclass
+class OrganizationStatement:
+    organization_id: int
+    code: str
+    name_th: str
+    name_en: str
+    categories: list[CategoryLine] = field(default_factory=list)
+    #: tickets paid for in the period, and what was paid
+    tickets_sold: int = 0
+    gross_satang: int = 0
+    #: complimentary tickets given in the period
+    complimentary_tickets: int = 0
+    #: tickets voided and money refunded in the period (positive numbers)
+    tickets_voided: int = 0
+    refunds_satang: int = 0
+    #: what the organization earned (commission, operator fees), net of reversals
+    share_satang: int = 0
+    #: money it physically holds (cash and transfers taken at its counter), net of refunds
+    custody_satang: int = 0
+    #: custody - share: positive = to remit to the central fund; negative = to receive from it
+    net_to_central_satang: int = 0
+
+
+@dataclass
+class CentralSummary:
+    gross_satang: int = 0
+    refunds_satang: int = 0
+    #: shares earned by the member organizations
+    shares_to_organizations_satang: int = 0
+    central_share_satang: int = 0
+    #: payment processor fees (charged to the central fund); none while there is no card channel
+    fees_satang: int = 0
+    expenses_satang: int = 0
+    #: money held in the central fund's own accounts
+    custody_satang: int = 0
+    #: central share - fees - expenses
+    net_satang: int = 0
+
+
+@dataclass
+class Statement:
+    festival_id: int
+    festival_th: str
+    festival_en: str
+    starts_at: str
+    ends_at: str
+    generated_at: str
+    closed: bool
+    organizations: list[OrganizationStatement]
+    central: CentralSummary
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _period(festival_id, starts_at, ends_at):
+    return and_(LedgerEntry.festival_id == festival_id, LedgerEntry.at >= starts_at, LedgerEntry.at < ends_at)
+
+
+def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization_id: int | None = None) -> Statement:
+    """The statement of one festival over [starts_at, ends_at), for every organization (or one)."""
+    festival = db.session.get(Festival, festival_id)
+    in_period = _period(festival_id, starts_at, ends_at)
+    central = db.session.scalar(select(Organization).where(Organization.kind == "central"))
+    orgs = db.session.scalars(select(Organization).where(Organization.kind == "member")
+                              .order_by(Organization.position, Organization.id)).all()
+    lines = {o.id: OrganizationStatement(o.id, o.code, o.name_th, o.name_en) for o in orgs
+             if organization_id in (None, o.id)}
+    summary = CentralSummary()
+    # Shares and custody per party.
+    for org_id, kind, amount in db.session.execute(
+            select(LedgerEntry.organization_id, LedgerEntry.kind, func.sum(LedgerEntry.amount_satang))
+            .where(in_period).group_by(LedgerEntry.organization_id, LedgerEntry.kind)):
+        amount = int(amount)
+        if central and org_id == central.id:
+            if kind == "share":
+                summary.central_share_satang += amount
+            else:
+                summary.custody_satang += amount
+        elif org_id in lines:
+            setattr(lines[org_id], f"{kind}_satang", getattr(lines[org_id], f"{kind}_satang") + amount)
+        if kind == "share" and (not central or org_id != central.id):
+            summary.shares_to_organizations_satang += amount
+    # Gross and refunds per selling organization (custody entries are exactly the money paid / returned).
+    for seller, source, amount in db.session.execute(
+            select(Order.organization_id, LedgerEntry.source, func.sum(LedgerEntry.amount_satang))
+            .join(Order, Order.id == LedgerEntry.order_id).where(in_period, LedgerEntry.kind == "custody")
+            .group_by(Order.organization_id, LedgerEntry.source)):
+        amount = int(amount)
+        if source == "sale":
+            summary.gross_satang += amount
+        else:
+            summary.refunds_satang -= amount
+        if seller in lines:
+            if source == "sale":
+                lines[seller].gross_satang += amount
+            else:
+                lines[seller].refunds_satang -= amount
+    _ticket_counts(festival_id, in_period, starts_at, ends_at, lines)
+    summary.expenses_satang = expenses_total(festival_id, starts_at, ends_at)
+    summary.net_satang = summary.central_share_satang - summary.fees_satang - summary.expenses_satang
+    for line in lines.values():
+        line.net_to_central_satang = line.custody_satang - line.share_satang
+    return Statement(festival_id, festival.name_th, festival.name_en, starts_at.isoformat(), ends_at.isoformat(),
+                     utcnow().isoformat(), is_closed(festival_id, starts_at, ends_at), list(lines.values()), summary)
+
+
+def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
+    """Tickets paid for (by category), voided and given away in the period, per selling organization."""
+    for seller, source, code, th, en, count, gross in db.session.execute(
+            select(Order.organization_id, LedgerEntry.source, PriceCategory.code, PriceCategory.name_th,
+                   PriceCategory.name_en, func.count(Ticket.id), func.sum(Ticket.price_satang))
+            .select_from(LedgerEntry).join(Order, Order.id == LedgerEntry.order_id)
+            .join(Ticket, Ticket.order_id == Order.id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
+            .where(in_period, LedgerEntry.kind == "custody")
+            .group_by(Order.organization_id, LedgerEntry.source, PriceCategory.code, PriceCategory.name_th,
+                      PriceCategory.name_en).order_by(PriceCategory.code)):
+        if seller not in lines:
+            continue
+        line = lines[seller]
+        if source == "sale":
+            line.tickets_sold += count
+            line.categories.append(CategoryLine(code, th, en, count, int(gross)))
+        else:
+            line.tickets_voided += count
+    from ..festivals.models import FestivalSession
+    for seller, count in db.session.execute(
+            select(Order.organization_id, func.count(Ticket.id)).join(Ticket, Ticket.order_id == Order.id)
+            .join(FestivalSession, FestivalSession.id == Order.session_id)
+            .where(FestivalSession.festival_id == festival_id, Order.channel == "complimentary",
+                   Order.created_at >= starts_at, Order.created_at < ends_at).group_by(Order.organization_id)):
+        if seller in lines:
+            lines[seller].complimentary_tickets = count
+
+
+def expenses_total(festival_id: int, starts_at: datetime, ends_at: datetime) -> int:
+    """Expenses whose date (in Ubon) falls in the period."""
+    first, last = to_local(starts_at).date(), to_local(ends_at).date()
+    ends_at_midnight = to_local(ends_at).time() == time(0, 0)
+    condition = [Expense.festival_id == festival_id, Expense.spent_on >= first]
+    condition.append(Expense.spent_on < last if ends_at_midnight else Expense.spent_on <= last)
+    return int(db.session.scalar(select(func.coalesce(func.sum(Expense.amount_satang), 0)).where(*condition)))
+
+
+def is_closed(festival_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    return db.session.scalar(select(ClosedPeriod.id).where(
+        ClosedPeriod.festival_id == festival_id, ClosedPeriod.starts_at < ends_at,
+        ClosedPeriod.ends_at > starts_at)) is not None
+
+
+def day_bounds(day) -> tuple[datetime, datetime]:
+    """A festival day in Ubon, as a UTC period."""
+    from datetime import timedelta
+    start = datetime.combine(day, time(0, 0), tzinfo=BANGKOK)
+    return start.astimezone(utcnow().tzinfo), (start + timedelta(days=1)).astimezone(utcnow().tzinfo)
