@@ -62,6 +62,7 @@ def setup(url: str, counters: int):
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
     with app.app_context():
         upgrade()
+        save_organization(None, None, code="central", kind="central", name_th="กองกลาง", name_en="Central fund")
         festival = save_festival(None, None, name_th="bench", name_en="bench", year=2027)
         import_map(None, festival, parse_map(json.dumps(plan_3000())))
         sessions = [save_session(None, festival, None, name_th=f"s{i}", name_en=f"s{i}",

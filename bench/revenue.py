@@ -1,0 +1,166 @@
+"""Benchmark: statements and exports over 100,000 tickets sold by nine organizations in two sessions.
+
+    .venv/bin/python bench/revenue.py [--tickets 100000] [--db sqlite|postgresql]
+
+Sales are written in bulk (orders, tickets, payments and their ledger entries split by the real
+split function), then each export is timed with its peak Python memory (tracemalloc). The ledger
+CSV streams: its peak memory at 10% of the tickets and at all of them is printed side by side.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def big_plan(seats_per_session: int) -> dict:
+    rows, per_row = 50, 20
+    sections = -(-seats_per_session // (rows * per_row))
+    stands = [{"code": f"S{s}", "name": {"th": f"S{s}", "en": f"S{s}"}, "sections": [
+        {"code": f"S{s}-{n}", "name": {"th": f"{n}", "en": f"{n}"}, "blocks": [
+            {"rows": rows, "first_row": "1", "seats_per_row": per_row, "seat_pitch": 10, "row_pitch": 12,
+             "origin": {"x": n * 220, "y": s * 700}, "category": "vip" if n % 3 else "front"}]}
+        for n in range(10)]} for s in range(-(-sections // 10))]
+    return {"format": "ubon-candle-seating/1", "name": {"th": "bench", "en": "bench"}, "stands": stands,
+            "categories": [{"code": "front", "name": {"th": "หน้า", "en": "Front"}, "color": "#c8102e", "price_satang": 150000},
+                           {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000}]}
+
+
+def populate(tickets: int):
+    """Nine organizations sell ``tickets`` seats (4 per order) over two sessions, over two days."""
+    import json
+
+    from sqlalchemy import insert, select
+
+    from ticketing.accounts.models import Organization
+    from ticketing.accounts.services import save_organization, save_user
+    from ticketing.extensions import db
+    from ticketing.festivals.services import save_festival, save_session
+    from ticketing.revenue.ledger import current_rules
+    from ticketing.revenue.models import LedgerEntry
+    from ticketing.revenue.services import save_rules
+    from ticketing.revenue.split import split_order
+    from ticketing.sales.models import Order, Payment, Ticket
+    from ticketing.seating.mapfile import parse_map
+    from ticketing.seating.models import PriceCategory, Seat
+    from ticketing.seating.services import import_map
+
+    per_session = tickets // 2
+    central = save_organization(None, None, code="central", kind="central", name_th="กองกลาง", name_en="Central")
+    orgs = [save_organization(None, None, code=f"org{i}", kind="member", name_th=f"องค์กร {i}", name_en=f"Org {i}")
+            for i in range(1, 10)]
+    users = [save_user(None, None, username=f"seller{i}", roles=["seller"], organization_id=o.id,
+                       password="bench-password") for i, o in enumerate(orgs, 1)]
+    festival = save_festival(None, None, name_th="งานแห่เทียน", name_en="Candle Festival", year=2027)
+    import_map(None, festival, parse_map(json.dumps(big_plan(per_session)), max_seats=200_000))
+    base = datetime(2027, 7, 19, 1, 0, tzinfo=timezone.utc)
+    sessions = [save_session(None, festival, None, name_th=f"รอบ {i}", name_en=f"S{i}",
+                             starts_at=base + timedelta(days=i)) for i in range(2)]
+    save_rules(None, festival, [{"kind": "commission", "basis_points": 1000},
+                                {"kind": "operator_fee", "organization_id": orgs[2].id, "fixed_satang": 2000}])
+    db.session.commit()
+    version, rules = current_rules(festival.id)
+    seats = db.session.execute(select(Seat.id, Seat.category_id, PriceCategory.code, PriceCategory.price_satang)
+                               .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.id)).all()
+    methods = ["cash", "transfer", "promptpay"]
+    for s, session in enumerate(sessions):
+        orders, ticket_rows, payments, ledger = [], [], [], []
+        for n in range(0, per_session, 4):
+            chunk = seats[n:n + 4]
+            seller = users[(n // 4) % 9]
+            order_id, at = str(uuid.uuid4()), base + timedelta(days=s, seconds=n // 4)
+            total = sum(c[3] for c in chunk)
+            method = methods[(n // 4) % 3]
+            custodian = seller.organization_id if method == "cash" else central.id
+            orders.append(dict(id=order_id, session_id=session.id, channel="counter", organization_id=seller.organization_id,
+                               seller_id=seller.id, buyer_name="", buyer_phone="", buyer_email="", payment_method=method,
+                               total_satang=total, status="paid", created_at=at, access_token=uuid.uuid4().hex))
+            ticket_rows += [dict(id=str(uuid.uuid4()), order_id=order_id, session_id=session.id, seat_id=c[0],
+                                 category_id=c[1], price_satang=c[3], status="valid", position=i, issue_no=1)
+                            for i, c in enumerate(chunk)]
+            payments.append(dict(order_id=order_id, method=method, amount_satang=total, custodian_id=custodian,
+                                 reference="", created_at=at))
+            common = dict(at=at, festival_id=festival.id, session_id=session.id, order_id=order_id, source="sale")
+            for party, amount in split_order([(c[2], c[3]) for c in chunk], seller.organization_id, rules, central.id,
+                                             total).items():
+                ledger.append(dict(kind="share", organization_id=party, amount_satang=amount, rule_version=version, **common))
+            ledger.append(dict(kind="custody", organization_id=custodian, amount_satang=total, rule_version=None, **common))
+        for model, rows in ((Order, orders), (Ticket, ticket_rows), (Payment, payments), (LedgerEntry, ledger)):
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i:i + 5000])
+        db.session.commit()
+    return festival, base
+
+
+def measure(fn):
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, peak / 1e6, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from ticketing import create_app
+    from ticketing.config import sqlalchemy_url
+    from ticketing.revenue import exports, statements
+    from ticketing.revenue.check import problems
+    from ticketing.revenue.ledger_csv import ledger_csv_rows
+
+    url = PG_URL if args.db == "postgresql" else f"sqlite:///{tempfile.mkdtemp()}/revenue.sqlite3"
+    if args.db == "postgresql":
+        engine = create_engine(sqlalchemy_url(url))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+    with app.test_request_context():
+        upgrade()
+        started = time.perf_counter()
+        festival, base = populate(args.tickets)
+        print(f"database: {args.db}   tickets: {args.tickets:,} (9 organizations, 2 sessions)   "
+              f"loaded in {time.perf_counter() - started:.1f} s")
+        whole = (base - timedelta(days=1), base + timedelta(days=3))
+        rows = []
+        seconds, peak, statement = measure(lambda: statements.build(festival.id, *whole))
+        rows.append(("statement (all organizations)", seconds, peak, ""))
+        for name, fn in (("statement CSV", exports.statement_csv), ("statement XLSX", exports.statement_xlsx),
+                         ("statement PDF", exports.statement_pdf)):
+            seconds, peak, data = measure(lambda fn=fn: fn(statement))
+            rows.append((name, seconds, peak, f"{len(data) / 1024:.0f} KB"))
+
+        def ledger_bytes(until):
+            return sum(len(chunk) for chunk in ledger_csv_rows(festival.id, whole[0], until))
+        tenth = base + timedelta(seconds=args.tickets // 4 // 10)
+        seconds, peak10, size10 = measure(lambda: ledger_bytes(tenth))
+        rows.append(("ledger CSV, 10% of tickets", seconds, peak10, f"{size10 / 1e6:.1f} MB"))
+        seconds, peak100, size100 = measure(lambda: ledger_bytes(whole[1]))
+        rows.append(("ledger CSV, all tickets", seconds, peak100, f"{size100 / 1e6:.1f} MB"))
+        seconds, peak, found = measure(problems)
+        rows.append(("revenue check (all invariants)", seconds, peak, "ok" if not found else f"{len(found)} problems"))
+    print(f"{'what':<32}{'seconds':>9}{'peak MB':>9}  size")
+    for name, seconds, peak, size in rows:
+        print(f"{name:<32}{seconds:>9.2f}{peak:>9.1f}  {size}")
+    print(f"ledger CSV peak memory, all vs 10%: {peak100 / peak10:.2f}x for {size100 / size10:.1f}x the rows")
+
+
+if __name__ == "__main__":
+    main()
