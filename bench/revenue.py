@@ -40,7 +40,6 @@ def populate(tickets: int):
 
     from sqlalchemy import insert, select
 
-    from ticketing.accounts.models import Organization
     from ticketing.accounts.services import save_organization, save_user
     from ticketing.extensions import db
     from ticketing.festivals.services import save_festival, save_session

@@ -6,7 +6,7 @@ from conftest import ROOT
 from ticketing import create_app
 from ticketing.extensions import db
 from ticketing.festivals.services import save_festival, save_session
-from ticketing.inventory import allocation, services
+from ticketing.inventory import services
 from ticketing.timeutil import utcnow
 
 EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"

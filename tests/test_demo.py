@@ -24,3 +24,25 @@ def test_demo_twice(runner):
     assert seller.organization.code == "tourism"
     placeholders = db.session.scalars(select(Organization).where(Organization.is_example.is_(True))).all()
     assert len(placeholders) == 4
+
+
+def test_demo_day_of_sales_adds_up(runner):
+    """The demo with a simulated counter day: sales by every seller, voids, the first session dealt in
+    equal shares; every money invariant holds."""
+    result = runner.invoke(args=["demo", "--sales", "60"])
+    assert result.exit_code == 0, result.output
+    assert "Simulated 60 orders" in result.output
+    first = db.session.scalar(select(FestivalSession).order_by(FestivalSession.starts_at))
+    allocated = db.session.execute(select(SeatInventory.organization_id, func.count())
+                                   .where(SeatInventory.session_id == first.id)
+                                   .group_by(SeatInventory.organization_id)).all()
+    counts = sorted(n for org, n in allocated)
+    assert len(allocated) == 9 and counts[-1] - counts[0] <= 1
+    check = runner.invoke(args=["revenue", "check"])
+    assert check.exit_code == 0, check.output
+    assert runner.invoke(args=["demo", "--sales", "0"]).exit_code == 0
+
+
+def test_demo_refuses_a_silly_number_of_sales(runner):
+    result = runner.invoke(args=["demo", "--sales", "-3"])
+    assert result.exit_code != 0 and "-3" in result.output

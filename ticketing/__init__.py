@@ -36,11 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .sales import views as counter_views
     from .seating import views as seating_views
     from .tickets import views as ticket_views
+    from .revenue import views as revenue_views
     from . import web
 
     register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
-               counter_views.bp, ticket_views.bp):
+               counter_views.bp, ticket_views.bp, revenue_views.bp):
         app.register_blueprint(bp)
 
     web.register_error_pages(app)

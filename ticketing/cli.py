@@ -31,12 +31,21 @@ def _fail(message: str) -> None:
 
 
 @click.command("demo")
-def demo_command():
+@click.option("--sales", "orders", type=click.IntRange(0, 5000), default=0, show_default=True,
+              help="also simulate a counter day: this many orders by the demo sellers (a few voided)")
+def demo_command(orders):
     """Bring the schema up to date and load the demo festival (safe to run twice)."""
     from .demo import load_demo
+    from .demo.simulate import simulate_day
+    from .festivals.services import list_festivals
 
     upgrade()
     logins = load_demo()
+    if orders:
+        festival = list_festivals()[0]
+        with click.progressbar(length=orders, label="simulated orders") as bar:
+            done = simulate_day(festival, orders, progress=bar.update)
+        click.echo(f"Simulated {done['orders']} orders ({done['tickets']} tickets), {done['voided']} voided.")
     click.echo("Demo festival loaded. Logins (username / password):")
     for username, password in logins.items():
         click.echo(f"  {username:<10} {password}")

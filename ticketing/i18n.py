@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .money import format_thb
+from .sales.methods import method_name
 from .timeutil import BE_OFFSET, format_date, format_datetime
 
 LANGUAGES = ("th", "en")
@@ -32,6 +33,7 @@ def localized(obj) -> str:
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(lang=lang, localized=localized, LANGUAGES=LANGUAGES)
     app.jinja_env.filters["thb"] = format_thb
+    app.jinja_env.filters["method_name"] = method_name
     app.jinja_env.filters["local_datetime"] = lambda value: format_datetime(value, lang())
     app.jinja_env.filters["local_date"] = lambda value: format_date(value, lang())
     app.jinja_env.filters["display_year"] = lambda year: year + BE_OFFSET if lang() == "th" else year

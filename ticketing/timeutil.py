@@ -1,5 +1,5 @@
 """Times are stored in UTC and shown in Asia/Bangkok; Thai text uses Buddhist Era years."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
@@ -40,9 +40,10 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(BANGKOK)
 
 
-def format_date(value: datetime, locale: str) -> str:
-    """'24 พฤศจิกายน 2569' in Thai (Buddhist Era), '24 November 2026' in English."""
-    local = to_local(value)
+def format_date(value: datetime | date, locale: str) -> str:
+    """'24 พฤศจิกายน 2569' in Thai (Buddhist Era), '24 November 2026' in English. A datetime is shown
+    as its day in Ubon; a plain date as it is."""
+    local = to_local(value) if isinstance(value, datetime) else value
     month = get_month_names("wide", locale=locale)[local.month]
     year = local.year + BE_OFFSET if locale == "th" else local.year
     return f"{local.day} {month} {year}"

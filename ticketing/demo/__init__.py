@@ -7,13 +7,16 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts.models import Organization, User
 from ..accounts.services import save_organization, save_user
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..festivals.services import save_festival, save_session
+from ..inventory.allocation import deal_equal_shares
+from ..inventory.models import SeatInventory
+from ..revenue.services import rules_of, save_rules
 from ..sales.models import ComplimentaryQuota
 from ..sales.services import set_quota
 from ..seating.mapfile import parse_map
@@ -54,5 +57,15 @@ def load_demo() -> dict:
         if db.session.scalar(select(ComplimentaryQuota.id).where(ComplimentaryQuota.festival_id == festival.id,
                                                                  ComplimentaryQuota.organization_id == org_id)) is None:
             set_quota(None, festival, org_id, fest["complimentary_seats_per_organization"])
+    first = db.session.scalar(select(FestivalSession).where(FestivalSession.festival_id == festival.id)
+                              .order_by(FestivalSession.starts_at))
+    if first is not None and fest.get("equal_shares_in_first_session") and db.session.scalar(
+            select(func.count()).select_from(SeatInventory).where(SeatInventory.session_id == first.id,
+                                                                   SeatInventory.organization_id.is_not(None))) == 0:
+        deal_equal_shares(None, first)
+    if not rules_of(festival.id):
+        save_rules(None, festival, [{**{k: v for k, v in rule.items() if k != "organization"},
+                                     "organization_id": orgs.get(rule.get("organization"))}
+                                    for rule in fest["split_rules"]])
     db.session.commit()
     return {u["username"]: u["password"] for u in data["users"]}

@@ -6,7 +6,7 @@ refund made after a period was closed lands in the period it was made in, never 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from ..accounts.models import Organization
 from ..extensions import db

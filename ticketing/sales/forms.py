@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField
 from wtforms.validators import Email, InputRequired
 
+from .methods import METHOD_NAMES
+
 
 class SaleForm(FlaskForm):
     seat_ids = HiddenField()
@@ -11,9 +13,7 @@ class SaleForm(FlaskForm):
     buyer_name = StringField(_l("Buyer's name"))
     buyer_phone = StringField(_l("Phone"))
     buyer_email = StringField(_l("E-mail"))
-    payment_method = RadioField(_l("Payment"), default="cash", choices=[
-        ("cash", _l("Cash")), ("transfer", _l("Bank transfer")), ("promptpay", _l("PromptPay")),
-        ("complimentary", _l("Complimentary"))])
+    payment_method = RadioField(_l("Payment"), default="cash", choices=list(METHOD_NAMES.items()))
     received = StringField(_l("Cash received (baht)"))
     reference = StringField(_l("Transfer reference"))
     reason = StringField(_l("Reason for complimentary seats"))

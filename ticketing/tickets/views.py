@@ -1,7 +1,7 @@
 """The buyer's phone tickets (an unguessable link, no login), QR images, and PDF downloads."""
 import io
 
-from flask import Blueprint, Response, abort, current_app, make_response, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, make_response, render_template, send_file, url_for
 
 from ..extensions import db
 from ..sales.models import Ticket

@@ -1,0 +1,127 @@
+"""The treasurer's pages: dashboard, exports read back, rules, expenses, closing; who sees what."""
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from conftest import login
+from ticketing.extensions import db
+from ticketing.inventory import services as inventory
+from ticketing.revenue import check, services
+from ticketing.revenue.models import ClosedPeriod, Expense, SplitRule
+from ticketing.sales.services import PaymentInput, sell, void_order
+from ticketing.timeutil import BANGKOK, utcnow
+
+
+@pytest.fixture
+def day_of_sales(make):
+    """A festival day: three organizations sell, one voids; a commission of 10%."""
+    festival = make.festival(sessions=2)
+    services.save_rules(None, festival, [{"kind": "commission", "basis_points": 1000}])
+    sellers = [make.user(f"seller{i}", roles=["seller"]) for i in range(1, 4)]
+    make.user("treasurer", roles=["treasurer"])
+    seats = inventory.seat_views(festival.sessions[0].id)
+    payments = [PaymentInput("cash"), PaymentInput("transfer", reference="KBANK-77"), PaymentInput("promptpay")]
+    orders = [sell(s, festival.sessions[0].id, [seats[i * 3].id, seats[i * 3 + 1].id], payment)
+              for i, (s, payment) in enumerate(zip(sellers, payments))]
+    void_order(sellers[0], orders[0].id, "ลูกค้ายกเลิก")
+    db.session.commit()
+    return festival, sellers, orders
+
+
+def _query(festival):
+    today = utcnow().astimezone(BANGKOK).date().isoformat()
+    return {"festival": festival.id, "from": today, "to": today}
+
+
+def test_dashboard_for_the_treasurer(client, day_of_sales):
+    festival, _s, _o = day_of_sales
+    login(client, "treasurer")
+    page = client.get("/revenue/", query_string=_query(festival)).get_data(as_text=True)
+    assert page.count('class="chart"') == 4 and 'id="central-summary"' in page and 'id="fairness-table"' in page
+    assert check.problems() == []
+
+
+def test_a_seller_sees_only_its_own_organization(client, day_of_sales):
+    festival, sellers, _o = day_of_sales
+    login(client, "seller2")
+    page = client.get("/revenue/", query_string=_query(festival)).get_data(as_text=True)
+    assert 'id="central-summary"' not in page and page.count("<tr><td>") == 1
+    body = client.get("/revenue/statement.json", query_string=_query(festival)).json
+    assert [o["organization_id"] for o in body["organizations"]] == [sellers[1].organization_id]
+    assert client.get("/revenue/rules").status_code == 403
+    assert client.get("/revenue/ledger.csv").status_code == 403
+
+
+def test_exports_match_the_json_statement_to_the_satang(client, day_of_sales):
+    festival, _s, _o = day_of_sales
+    login(client, "treasurer")
+    query = _query(festival)
+    statement = client.get("/revenue/statement.json", query_string=query).json
+    by_code = {o["code"]: o for o in statement["organizations"]}
+    rows = list(csv.DictReader(io.StringIO(client.get("/revenue/statement.csv", query_string=query).get_data(as_text=True))))
+    for row in rows:
+        if row.get("organization_code") in by_code:
+            line = by_code[row["organization_code"]]
+            for key in ("gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang"):
+                assert int(row[key]) == line[key], key
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/revenue/statement.xlsx", query_string=query).data))
+    assert len(book.sheetnames) == 1 + len(by_code)
+    pdf = client.get("/revenue/statement.pdf", query_string=query)
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_ledger_csv_streams_every_entry(client, day_of_sales):
+    festival, _s, orders = day_of_sales
+    login(client, "treasurer")
+    resp = client.get("/revenue/ledger.csv", query_string=_query(festival))
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert {r["order_id"] for r in rows} == {o.id for o in orders}
+    assert sum(int(r["amount_satang"]) for r in rows if r["kind"] == "share") == \
+        sum(o.total_satang for o in orders[1:])
+
+
+def test_rules_page_makes_a_new_version_and_refuses_bad_rows(client, day_of_sales):
+    festival, sellers, _o = day_of_sales
+    login(client, "treasurer")
+    before = db.session.scalar(select(SplitRule.version).order_by(SplitRule.version.desc()).limit(1))
+    client.post(f"/revenue/rules?festival={festival.id}", data={"kind-0": "commission", "percent-0": "abc"})
+    assert db.session.scalar(select(SplitRule.version).order_by(SplitRule.version.desc()).limit(1)) == before
+    client.post(f"/revenue/rules?festival={festival.id}", data={
+        "kind-0": "commission", "percent-0": "12.5",
+        "kind-1": "operator_fee", "org-1": str(sellers[2].organization_id), "fixed-1": "20"})
+    rules = services.rules_of(festival.id)
+    assert {(r.kind, r.basis_points, r.fixed_satang) for r in rules} == {("commission", 1250, None),
+                                                                           ("operator_fee", None, 2000)}
+
+
+def test_expense_page_with_receipt_and_bad_input(client, day_of_sales, app, tmp_path):
+    festival, _s, _o = day_of_sales
+    app.config["INSTANCE_PATH"] = str(tmp_path)
+    login(client, "treasurer")
+    url = f"/revenue/expenses?festival={festival.id}"
+    client.post(url, data={"spent_on": "2027-07-01", "category": "video", "amount": "-5", "payee": "x"})
+    client.post(url, data={"spent_on": "01/07/2027", "category": "video", "amount": "15000", "payee": "x"})
+    assert db.session.scalar(select(Expense)) is None
+    client.post(url, content_type="multipart/form-data", data={
+        "spent_on": "2027-07-01", "category": "ประชาสัมพันธ์", "amount": "15,000", "payee": "อัพอุบล",
+        "note": "VTR", "receipt": (io.BytesIO(b"%PDF-1.4 receipt"), "vtr.pdf")})
+    expense = db.session.scalar(select(Expense))
+    assert expense.amount_satang == 1_500_000
+    assert client.get(f"/revenue/expenses/{expense.id}/receipt").data == b"%PDF-1.4 receipt"
+
+
+def test_close_page(client, day_of_sales):
+    festival, _s, _o = day_of_sales
+    login(client, "treasurer")
+    today = utcnow().astimezone(BANGKOK).date()
+    client.post(f"/revenue/close?festival={festival.id}", data={"from": today.isoformat(), "to": today.isoformat()})
+    assert db.session.scalar(select(ClosedPeriod)) is None  # today is not over
+    yesterday = (today - timedelta(days=1)).isoformat()
+    client.post(f"/revenue/close?festival={festival.id}", data={"from": yesterday, "to": yesterday})
+    assert db.session.scalar(select(ClosedPeriod)) is not None
+    client.post(f"/revenue/close?festival={festival.id}", data={"from": "nonsense", "to": yesterday})
+    assert len(db.session.scalars(select(ClosedPeriod)).all()) == 1

@@ -1,0 +1,196 @@
+"""The statement as an XLSX workbook: a summary sheet, then one sheet per organization, amounts as
+exact baht decimals with real number formats."""
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ...tickets.pdf import both, in_both
+from ..bahttext import baht_text
+from ..statements import OrganizationStatement, Statement
+from .common import baht_decimal, central_rows, direction_words, whole, joined, period_words
+
+
+AMOUNT_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="F2E6E4")
+SHEET_TITLE_MAX = 31
+SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _lines(pair: tuple[str, str]) -> str:
+    return pair[0] if pair[0] == pair[1] else f"{pair[0]}\n{pair[1]}"
+
+
+def _text(ws, row: int, column: int, value: str, bold: bool = False, size: float | None = None):
+    """A text cell that stays text: openpyxl would store a string starting with '=' as a formula."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        cell.quotePrefix = True
+    if bold or size:
+        cell.font = Font(bold=bold, size=size or 11)
+    return cell
+
+
+def _amount(ws, row: int, column: int, satang: int, bold: bool = False):
+    cell = ws.cell(row=row, column=column, value=baht_decimal(satang))
+    cell.number_format = AMOUNT_FORMAT
+    if bold:
+        cell.font = BOLD
+    return cell
+
+
+def _count(ws, row: int, column: int, count: int, bold: bool = False):
+    cell = ws.cell(row=row, column=column, value=whole(count))
+    cell.number_format = COUNT_FORMAT
+    if bold:
+        cell.font = BOLD
+    return cell
+
+
+def _header_row(ws, row: int, labels: list[str]) -> None:
+    for column, label in enumerate(labels, start=1):
+        cell = _text(ws, row, column, label, bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = 32
+
+
+def _widths(ws, widths: list[float]) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _title_block(ws, statement: Statement) -> int:
+    """Festival, period (Bangkok time) and status in rows 1-6; returns the next free row."""
+    _text(ws, 1, 1, statement.festival_th, bold=True, size=14)
+    _text(ws, 2, 1, statement.festival_en)
+    title = in_both("Settlement statement")
+    _text(ws, 3, 1, joined(title, " · "), bold=True)
+    period_th, period_en = period_words(statement)
+    _text(ws, 4, 1, period_th)
+    _text(ws, 5, 1, period_en)
+    status = in_both("Closed period") if statement.closed else in_both("Period not closed yet: figures may change")
+    _text(ws, 6, 1, joined(status, " · "), bold=statement.closed)
+    return 8
+
+
+def _sheet_titles(statement: Statement, summary: str) -> list[str]:
+    """A title per organization: its code, made legal (31 characters, no []:*?/\\) and unique, since
+    Excel compares sheet titles without regard to case."""
+    used = {summary.lower()}
+    titles = []
+    for org in statement.organizations:
+        base = SHEET_TITLE_BAD.sub("_", org.code).strip("'")[:SHEET_TITLE_MAX] or "org"
+        title, n = base, 1
+        while title.lower() in used:
+            n += 1
+            suffix = f"~{n}"
+            title = base[:SHEET_TITLE_MAX - len(suffix)] + suffix
+        used.add(title.lower())
+        titles.append(title)
+    return titles
+
+
+def statement_xlsx(statement: Statement) -> bytes:
+    """A "Summary" sheet (organizations and the central fund), then one sheet per organization."""
+    book = Workbook()
+    summary = book.active
+    summary.title = both("Summary")[:SHEET_TITLE_MAX]
+    _summary_sheet(summary, statement)
+    for org, title in zip(statement.organizations, _sheet_titles(statement, summary.title)):
+        _organization_sheet(book.create_sheet(title), statement, org)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary_sheet(ws, statement: Statement) -> None:
+    row = _title_block(ws, statement)
+    _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Name in Thai")), _lines(in_both("Name in English")),
+                          _lines(in_both("Tickets sold")), _lines(in_both("Complimentary tickets")),
+                          _lines(in_both("Tickets voided")), _lines(in_both("Sales (baht)")),
+                          _lines(in_both("Refunded (baht)")), _lines(in_both("Share earned (baht)")),
+                          _lines(in_both("Money held (baht)")), _lines(in_both("To remit to the central fund (baht)"))])
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+    counts = ["tickets_sold", "complimentary_tickets", "tickets_voided"]
+    amounts = ["gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang"]
+    for org in statement.organizations:
+        row += 1
+        _text(ws, row, 1, org.code)
+        _text(ws, row, 2, org.name_th)
+        _text(ws, row, 3, org.name_en)
+        for column, key in enumerate(counts, start=4):
+            _count(ws, row, column, getattr(org, key))
+        for column, key in enumerate(amounts, start=7):
+            _amount(ws, row, column, getattr(org, key))
+    row += 1
+    _text(ws, row, 1, both("Total"), bold=True)
+    for column, key in enumerate(counts, start=4):
+        _count(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
+    for column, key in enumerate(amounts, start=7):
+        _amount(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
+    _text(ws, row + 1, 1, both("A negative amount to remit means the central fund pays the organization."))
+    row += 3
+    _text(ws, row, 1, both("Central fund summary"), bold=True, size=12)
+    _text(ws, row, 7, _lines(in_both("Amount (baht)")), bold=True).alignment = Alignment(wrap_text=True)
+    c = statement.central
+    for label, satang, strong in central_rows(c):
+        row += 1
+        _text(ws, row, 2, joined(label), bold=strong)
+        _amount(ws, row, 7, satang, bold=strong)
+    row += 1
+    _text(ws, row, 2, joined(in_both("Net in words")))
+    _text(ws, row, 3, baht_text(c.net_satang))
+    _widths(ws, [16, 34, 34, 12, 14, 12, 16, 16, 16, 16, 18])
+
+
+def _organization_sheet(ws, statement: Statement, org: OrganizationStatement) -> None:
+    row = _title_block(ws, statement)
+    _text(ws, row, 1, org.name_th, bold=True, size=12)
+    _text(ws, row + 1, 1, org.name_en)
+    _text(ws, row + 2, 1, joined(in_both("Code")))
+    _text(ws, row + 2, 2, org.code)
+    row += 4
+    _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Category")), _lines(in_both("Name in English")),
+                          _lines(in_both("Tickets")), _lines(in_both("Sales (baht)"))])
+    for line in org.categories:
+        row += 1
+        _text(ws, row, 1, line.code)
+        _text(ws, row, 2, line.name_th)
+        _text(ws, row, 3, line.name_en)
+        _count(ws, row, 4, line.tickets)
+        _amount(ws, row, 5, line.gross_satang)
+    if not org.categories:
+        row += 1
+        _text(ws, row, 2, joined(in_both("No sales in this period")))
+    row += 1
+    _text(ws, row, 1, joined(in_both("Total")), bold=True)
+    _count(ws, row, 4, sum(line.tickets for line in org.categories), bold=True)
+    _amount(ws, row, 5, sum(line.gross_satang for line in org.categories), bold=True)
+    row += 2
+    for label, value in ((in_both("Tickets sold"), org.tickets_sold),
+                         (in_both("Complimentary tickets"), org.complimentary_tickets),
+                         (in_both("Tickets voided"), org.tickets_voided)):
+        _text(ws, row, 1, joined(label))
+        _count(ws, row, 4, value)
+        row += 1
+    for label, value in ((in_both("Sales (baht)"), org.gross_satang),
+                         (in_both("Refunded (baht)"), org.refunds_satang),
+                         (in_both("Share earned (baht)"), org.share_satang),
+                         (in_both("Money held (baht)"), org.custody_satang)):
+        _text(ws, row, 1, joined(label))
+        _amount(ws, row, 5, value)
+        row += 1
+    _text(ws, row, 1, joined(in_both("To remit to the central fund (baht)")), bold=True)
+    _amount(ws, row, 5, org.net_to_central_satang, bold=True)
+    row += 1
+    _text(ws, row, 1, joined(direction_words(org.net_to_central_satang)))
+    _text(ws, row, 2, baht_text(abs(org.net_to_central_satang)))
+    _widths(ws, [16, 34, 30, 12, 18])

@@ -1,0 +1,236 @@
+"""The treasurer's pages: dashboard, statements and their exports, split rules, expenses, closing."""
+import io
+from datetime import date, datetime, timedelta
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ..accounts.access import roles_required
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+from ..festivals.models import Festival
+from ..festivals.services import list_festivals
+from ..forms import apply_service_error
+from ..i18n import lang
+from ..inventory.services import categories_for_session, member_organizations
+from ..money import parse_baht
+from ..sales.methods import method_name
+from ..timeutil import BANGKOK, utcnow
+from . import check, dashboard, exports, services, statements
+from .ledger_csv import ledger_csv_rows
+from .charts import bar_chart
+from .models import ClosedPeriod, Expense, LedgerEntry
+
+bp = Blueprint("revenue", __name__, url_prefix="/revenue")
+
+
+def _festival() -> Festival:
+    festivals = list_festivals()
+    wanted = request.args.get("festival", type=int)
+    festival = next((f for f in festivals if f.id == wanted), festivals[0] if festivals else None)
+    if festival is None:
+        abort(404)
+    return festival
+
+
+def _dates(festival) -> tuple[date, date]:
+    """The period asked for, as Ubon dates (inclusive); by default from the first sale to today."""
+    today = utcnow().astimezone(BANGKOK).date()
+    first = db.session.scalar(select(LedgerEntry.at).where(LedgerEntry.festival_id == festival.id)
+                              .order_by(LedgerEntry.at).limit(1))
+    default_from = first.astimezone(BANGKOK).date() if first else today
+    try:
+        start = date.fromisoformat(request.args.get("from") or default_from.isoformat())
+        end = date.fromisoformat(request.args.get("to") or max(today, default_from).isoformat())
+    except ValueError:
+        flash(_("Give dates as YYYY-MM-DD."), "error")
+        start, end = default_from, today
+    if end < start:
+        flash(_("The end must come after the start."), "error")
+        end = start
+    return start, end
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return statements.day_bounds(start)[0], statements.day_bounds(end)[1]
+
+
+def _only() -> int | None:
+    """Treasurers and admins see every organization; a seller only its own."""
+    return None if current_user.has_role("admin", "treasurer") else current_user.organization_id
+
+
+@bp.get("/")
+@roles_required("admin", "treasurer", "seller")
+def index():
+    festival = _festival()
+    start, end = _dates(festival)
+    statement = statements.build(festival.id, *_bounds(start, end), _only())
+    charts, fairness = [], []
+    if _only() is None:
+        data = dashboard.breakdowns(festival.id, *_bounds(start, end), lang())
+        titles = {"organization": _("Sales by organization (baht)"), "session": _("Sales by session (baht)"),
+                  "category": _("Sales by category (baht)"), "method": _("Sales by payment method (baht)")}
+        data["method"] = [(method_name(method), amount) for method, amount in data["method"]]
+        charts = [bar_chart(rows, titles[key]) for key, rows in data.items()]
+        fairness = dashboard.fairness(festival.id, lang())
+    query = {"festival": festival.id, "from": start.isoformat(), "to": end.isoformat()}
+    return render_template("revenue/index.html", festival=festival, festivals=list_festivals(), statement=statement,
+                           start=start, end=end, charts=charts, fairness=fairness, query=query,
+                           problems=[] if _only() else check.statement_problems(statement))
+
+
+@bp.get("/statement.<fmt>")
+@roles_required("admin", "treasurer", "seller")
+def export(fmt):
+    festival = _festival()
+    start, end = _dates(festival)
+    statement = statements.build(festival.id, *_bounds(start, end), _only())
+    name = f"statement-{festival.year}-{start}-{end}"
+    if fmt == "csv":
+        return Response(exports.statement_csv(statement), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    if fmt == "xlsx":
+        return send_file(io.BytesIO(exports.statement_xlsx(statement)), download_name=f"{name}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt == "pdf":
+        return send_file(io.BytesIO(exports.statement_pdf(statement)), download_name=f"{name}.pdf",
+                         mimetype="application/pdf")
+    if fmt == "json":
+        return statement.to_dict()
+    abort(404)
+
+
+@bp.get("/ledger.csv")
+@roles_required("admin", "treasurer")
+def ledger_csv():
+    """Every ledger entry of the period, streamed row by row (memory stays flat however many)."""
+    festival = _festival()
+    start, end = _dates(festival)
+    return Response(stream_with_context(ledger_csv_rows(festival.id, *_bounds(start, end))), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=ledger-{festival.year}-{start}-{end}.csv"})
+
+
+# --- split rules ---------------------------------------------------------------------------
+
+RULE_ROWS = 8
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@roles_required("admin", "treasurer")
+def rules():
+    festival = _festival()
+    form = FlaskForm()
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError(_("The form expired; please try again."))
+            version = services.save_rules(current_user, festival, _rules_from_form())
+            db.session.commit()
+            flash(_("Split rules saved as version %(v)d; they apply to sales from now on.", v=version), "success")
+            return redirect(url_for(".rules", festival=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(None, err)
+    current = services.rules_of(festival.id)
+    sessions = festival.sessions
+    categories = categories_for_session(sessions[0]) if sessions else []
+    return render_template("revenue/rules.html", festival=festival, rules=current, rows=RULE_ROWS,
+                           organizations=member_organizations(), categories=categories, form=form)
+
+
+def _rules_from_form() -> list[dict]:
+    rules = []
+    for i in range(RULE_ROWS + 20):
+        kind = request.form.get(f"kind-{i}")
+        if not kind:
+            continue
+        percent, fixed = (request.form.get(f"percent-{i}") or "").strip(), (request.form.get(f"fixed-{i}") or "").strip()
+        try:
+            bps = parse_baht(percent) if percent else None  # "12.5" percent -> 1250 basis points
+            fixed_satang = parse_baht(fixed) if fixed else None
+        except ValueError:
+            raise Invalid(_("Row %(n)d: give the percentage or the amount as a number.", n=i + 1))
+        org = request.form.get(f"org-{i}")
+        rules.append({"kind": kind, "organization_id": int(org) if org and org.isdigit() else None,
+                      "category_code": request.form.get(f"category-{i}") or None,
+                      "basis_points": bps, "fixed_satang": fixed_satang})
+    return rules
+
+
+# --- expenses ------------------------------------------------------------------------------
+
+@bp.route("/expenses", methods=["GET", "POST"])
+@roles_required("admin", "treasurer")
+def expenses():
+    festival = _festival()
+    form = FlaskForm()
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError(_("The form expired; please try again."))
+            upload = request.files.get("receipt")
+            data = upload.read(services.MAX_RECEIPT_BYTES + 1) if upload and upload.filename else None
+            try:
+                amount = parse_baht(request.form.get("amount") or "")
+            except ValueError:
+                amount = None
+            try:
+                spent_on = date.fromisoformat(request.form.get("spent_on") or "")
+            except ValueError:
+                spent_on = None
+            services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
+                                 amount_satang=amount, payee=request.form.get("payee", ""),
+                                 note=request.form.get("note", ""), receipt_name=upload.filename if data else None,
+                                 receipt_bytes=data)
+            db.session.commit()
+            flash(_("Expense recorded."), "success")
+            return redirect(url_for(".expenses", festival=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(None, err)
+    rows = db.session.scalars(select(Expense).where(Expense.festival_id == festival.id)
+                              .order_by(Expense.spent_on.desc(), Expense.id.desc())).all()
+    return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form)
+
+
+@bp.get("/expenses/<int:expense_id>/receipt")
+@roles_required("admin", "treasurer")
+def receipt(expense_id):
+    expense = db.get_or_404(Expense, expense_id)
+    if not expense.receipt_path:
+        abort(404)
+    return send_file(expense.receipt_path, download_name=expense.receipt_name or "receipt")
+
+
+# --- closing -------------------------------------------------------------------------------
+
+@bp.route("/close", methods=["GET", "POST"])
+@roles_required("admin", "treasurer")
+def close():
+    festival = _festival()
+    form = FlaskForm()
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError(_("The form expired; please try again."))
+            try:
+                start = date.fromisoformat(request.form.get("from") or "")
+                end = date.fromisoformat(request.form.get("to") or "")
+            except ValueError:
+                raise Invalid(_("Give dates as YYYY-MM-DD."))
+            services.close_period(current_user, festival, *_bounds(start, end))
+            db.session.commit()
+            flash(_("The period is closed."), "success")
+            return redirect(url_for(".close", festival=festival.id))
+        except ServiceError as err:
+            db.session.rollback()
+            apply_service_error(None, err)
+    periods = db.session.scalars(select(ClosedPeriod).where(ClosedPeriod.festival_id == festival.id)
+                                 .order_by(ClosedPeriod.starts_at)).all()
+    yesterday = utcnow().astimezone(BANGKOK).date() - timedelta(days=1)
+    return render_template("revenue/close.html", festival=festival, periods=periods, form=form, yesterday=yesterday)
