@@ -7,6 +7,8 @@ split function), then each export is timed with its peak Python memory (tracemal
 CSV streams: its peak memory at 10% of the tickets and at all of them is printed side by side.
 """
 import argparse
+import csv
+import io
 import os
 import sys
 import tempfile
@@ -116,13 +118,15 @@ def main():
     args = parser.parse_args()
 
     from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, select, text
 
     from ticketing import create_app
     from ticketing.config import sqlalchemy_url
     from ticketing.revenue import exports, statements
     from ticketing.revenue.check import problems
+    from ticketing.extensions import db
     from ticketing.revenue.ledger_csv import ledger_csv_rows
+    from ticketing.revenue.models import LedgerEntry
 
     url = PG_URL if args.db == "postgresql" else f"sqlite:///{tempfile.mkdtemp()}/revenue.sqlite3"
     if args.db == "postgresql":
@@ -151,14 +155,32 @@ def main():
         tenth = base + timedelta(seconds=args.tickets // 4 // 10)
         seconds, peak10, size10 = measure(lambda: ledger_bytes(tenth))
         rows.append(("ledger CSV, 10% of tickets", seconds, peak10, f"{size10 / 1e6:.1f} MB"))
-        seconds, peak100, size100 = measure(lambda: ledger_bytes(whole[1]))
-        rows.append(("ledger CSV, all tickets", seconds, peak100, f"{size100 / 1e6:.1f} MB"))
+        ledger_seconds, peak100, size100 = measure(lambda: ledger_bytes(whole[1]))
+        rows.append(("ledger CSV, all tickets", ledger_seconds, peak100, f"{size100 / 1e6:.1f} MB"))
+
+        def bare_bytes(until):
+            """Baseline: the ledger rows by a plain query, written by csv.writer, nothing else."""
+            buf, size = io.StringIO(), 0
+            writer = csv.writer(buf)
+            query = (select(LedgerEntry.__table__).where(LedgerEntry.festival_id == festival.id,
+                                                         LedgerEntry.at >= whole[0], LedgerEntry.at < until)
+                     .execution_options(yield_per=2000))
+            for row in db.session.execute(query):
+                writer.writerow(row)
+                if buf.tell() > 64_000:
+                    size += buf.tell()
+                    buf.seek(0)
+                    buf.truncate()
+            return size + buf.tell()
+        bare_seconds, bare_peak, _size = measure(lambda: bare_bytes(whole[1]))
+        rows.append(("baseline: bare ledger query+csv", bare_seconds, bare_peak, f"{_size / 1e6:.1f} MB"))
         seconds, peak, found = measure(problems)
         rows.append(("revenue check (all invariants)", seconds, peak, "ok" if not found else f"{len(found)} problems"))
     print(f"{'what':<32}{'seconds':>9}{'peak MB':>9}  size")
     for name, seconds, peak, size in rows:
         print(f"{name:<32}{seconds:>9.2f}{peak:>9.1f}  {size}")
     print(f"ledger CSV peak memory, all vs 10%: {peak100 / peak10:.2f}x for {size100 / size10:.1f}x the rows")
+    print(f"ledger CSV time vs the bare baseline: {ledger_seconds / bare_seconds:.2f}x")
 
 
 if __name__ == "__main__":

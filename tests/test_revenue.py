@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -282,3 +282,61 @@ def test_statement_api_permissions(client, make, festival_with_rules):
     assert get(treasurer, to=start.isoformat()).status_code == 422
     assert get(treasurer, festival="999").status_code == 404
     assert get(treasurer, **{"from": "yesterday"}).status_code == 422
+
+
+# --- property: random days keep every invariant --------------------------------------------------
+
+sale_op = st.tuples(st.just("sell"), st.integers(0, 2), st.integers(1, 4),
+                    st.sampled_from(["cash", "transfer", "promptpay", "complimentary"]), st.integers(0, 1))
+void_op = st.tuples(st.just("void"), st.integers(0, 30))
+rules_op = st.tuples(st.just("rules"), st.integers(0, 10_000), st.integers(0, 90_000), st.sampled_from([None, "vip"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.one_of(sale_op, sale_op, void_op, rules_op), min_size=1, max_size=14))
+def test_random_sales_voids_and_rule_changes_keep_every_invariant(make, ops):
+    """Whatever mix of sales (every method), voids and rule changes happens, the ledger equals payments
+    minus refunds, each statement adds up, and shares + central = gross - refunds, to the satang."""
+    from ticketing.sales.services import set_quota
+
+    festival = make.festival(sessions=2)
+    sellers = [make.user(roles=["seller"]) for _ in range(3)]
+    for seller in sellers:
+        set_quota(None, festival, seller.organization_id, 4)
+    free = {s.id: [v.id for v in inventory.seat_views(s.id)] for s in festival.sessions}
+    orders = []
+    for op in ops:
+        if op[0] == "sell":
+            _kind, who, count, method, session_no = op
+            session = festival.sessions[session_no]
+            seats = free[session.id][:count]
+            if not seats:
+                continue
+            payment = PaymentInput(method, reference="REF-1" if method == "transfer" else "",
+                                   reason="แขก" if method == "complimentary" else "")
+            try:
+                orders.append((sellers[who], sell(sellers[who], session.id, seats, payment)))
+            except Invalid:  # complimentary quota used up: nothing written
+                db.session.rollback()
+                continue
+            del free[session.id][:count]
+        elif op[0] == "void" and orders:
+            seller, order = orders[op[1] % len(orders)]
+            if order.status != "void":
+                void_order(seller, order.id, "ยกเลิก")
+                free[order.session_id].extend(t.seat_id for t in order.tickets)
+        elif op[0] == "rules":
+            _kind, bps, fixed, category = op
+            services.save_rules(None, festival, [
+                {"kind": "commission", "basis_points": bps},
+                {"kind": "operator_fee", "organization_id": sellers[2].organization_id, "category_code": category,
+                 "fixed_satang": fixed}])
+        db.session.commit()
+    assert check.problems() == []
+    statement = statements.build(festival.id, utcnow() - timedelta(days=1), utcnow() + timedelta(days=1))
+    assert check.statement_problems(statement) == []
+    c = statement.central
+    assert c.shares_to_organizations_satang + c.central_share_satang == c.gross_satang - c.refunds_satang
+    paid = sum(o.total_satang for _s, o in orders)
+    refunded = sum(o.total_satang for _s, o in orders if o.status == "void")
+    assert (c.gross_satang, c.refunds_satang) == (paid, refunded)
