@@ -115,6 +115,25 @@ def ledger_csv():
                     headers={"Content-Disposition": f"attachment; filename=ledger-{festival.year}-{start}-{end}.csv"})
 
 
+def _posted(form, action, endpoint: str, festival):
+    """What every form here does on POST: check the CSRF token, run ``action`` (a service call that
+    returns the message to show), commit and redirect; on a ServiceError roll back, show it and let
+    the page render again. Returns the redirect, or None."""
+    if request.method != "POST":
+        return None
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(_("The form expired; please try again."))
+        message = action()
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        apply_service_error(None, err)
+        return None
+    flash(message, "success")
+    return redirect(url_for(endpoint, festival=festival.id))
+
+
 # --- split rules ---------------------------------------------------------------------------
 
 RULE_ROWS = 8
@@ -125,17 +144,13 @@ RULE_ROWS = 8
 def rules():
     festival = _festival()
     form = FlaskForm()
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise ServiceError(_("The form expired; please try again."))
-            version = services.save_rules(current_user, festival, _rules_from_form())
-            db.session.commit()
-            flash(_("Split rules saved as version %(v)d; they apply to sales from now on.", v=version), "success")
-            return redirect(url_for(".rules", festival=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(None, err)
+
+    def save():
+        version = services.save_rules(current_user, festival, _rules_from_form())
+        return _("Split rules saved as version %(v)d; they apply to sales from now on.", v=version)
+    done = _posted(form, save, ".rules", festival)
+    if done:
+        return done
     current = services.rules_of(festival.id)
     sessions = festival.sessions
     categories = categories_for_session(sessions[0]) if sessions else []
@@ -169,33 +184,30 @@ def _rules_from_form() -> list[dict]:
 def expenses():
     festival = _festival()
     form = FlaskForm()
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise ServiceError(_("The form expired; please try again."))
-            upload = request.files.get("receipt")
-            data = upload.read(services.MAX_RECEIPT_BYTES + 1) if upload and upload.filename else None
-            try:
-                amount = parse_baht(request.form.get("amount") or "")
-            except ValueError:
-                amount = None
-            try:
-                spent_on = date.fromisoformat(request.form.get("spent_on") or "")
-            except ValueError:
-                spent_on = None
-            services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
-                                 amount_satang=amount, payee=request.form.get("payee", ""),
-                                 note=request.form.get("note", ""), receipt_name=upload.filename if data else None,
-                                 receipt_bytes=data)
-            db.session.commit()
-            flash(_("Expense recorded."), "success")
-            return redirect(url_for(".expenses", festival=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(None, err)
+    done = _posted(form, lambda: _add_expense(festival), ".expenses", festival)
+    if done:
+        return done
     rows = db.session.scalars(select(Expense).where(Expense.festival_id == festival.id)
                               .order_by(Expense.spent_on.desc(), Expense.id.desc())).all()
     return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form)
+
+
+def _add_expense(festival) -> str:
+    upload = request.files.get("receipt")
+    data = upload.read(services.MAX_RECEIPT_BYTES + 1) if upload and upload.filename else None
+    try:
+        amount = parse_baht(request.form.get("amount") or "")
+    except ValueError:
+        amount = None
+    try:
+        spent_on = date.fromisoformat(request.form.get("spent_on") or "")
+    except ValueError:
+        spent_on = None
+    services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
+                         amount_satang=amount, payee=request.form.get("payee", ""),
+                         note=request.form.get("note", ""), receipt_name=upload.filename if data else None,
+                         receipt_bytes=data)
+    return _("Expense recorded.")
 
 
 @bp.get("/expenses/<int:expense_id>/receipt")
@@ -214,22 +226,18 @@ def receipt(expense_id):
 def close():
     festival = _festival()
     form = FlaskForm()
-    if request.method == "POST":
+
+    def close_it():
         try:
-            if not form.validate_on_submit():
-                raise ServiceError(_("The form expired; please try again."))
-            try:
-                start = date.fromisoformat(request.form.get("from") or "")
-                end = date.fromisoformat(request.form.get("to") or "")
-            except ValueError:
-                raise Invalid(_("Give dates as YYYY-MM-DD."))
-            services.close_period(current_user, festival, *_bounds(start, end))
-            db.session.commit()
-            flash(_("The period is closed."), "success")
-            return redirect(url_for(".close", festival=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(None, err)
+            start = date.fromisoformat(request.form.get("from") or "")
+            end = date.fromisoformat(request.form.get("to") or "")
+        except ValueError:
+            raise Invalid(_("Give dates as YYYY-MM-DD."))
+        services.close_period(current_user, festival, *_bounds(start, end))
+        return _("The period is closed.")
+    done = _posted(form, close_it, ".close", festival)
+    if done:
+        return done
     periods = db.session.scalars(select(ClosedPeriod).where(ClosedPeriod.festival_id == festival.id)
                                  .order_by(ClosedPeriod.starts_at)).all()
     yesterday = utcnow().astimezone(BANGKOK).date() - timedelta(days=1)
