@@ -87,11 +87,12 @@ def _validate(session_id, seat_ids, payment: PaymentInput) -> list[int]:
     return ids
 
 
-def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int]]:
-    """(seat id, category id, price) in seat-map order; refuses unknown sessions and seats, and other
-    organizations' seats."""
+def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int, str]]:
+    """(seat id, category id, price, category code) in seat-map order; refuses unknown sessions and seats,
+    and other organizations' seats."""
     rows = db.session.execute(
-        select(Seat.id, Seat.category_id, PriceCategory.price_satang, SeatInventory.organization_id)
+        select(Seat.id, Seat.category_id, PriceCategory.price_satang, SeatInventory.organization_id,
+               PriceCategory.code)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id).join(PriceCategory, PriceCategory.id == Seat.category_id)
         .where(SeatInventory.session_id == session_id, Seat.id.in_(ids)).order_by(Seat.position)).all()
     if not rows and db.session.get(FestivalSession, session_id) is None:
@@ -104,7 +105,7 @@ def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int]]:
     if foreign:
         raise Forbidden(_("These seats are allocated to another organization."), code="not_your_allocation",
                         details={"seats": foreign})
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], r[4]) for r in rows]
 
 
 def complimentary_left(organization_id: int, festival_id: int) -> int:
@@ -133,7 +134,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     ids = _validate(session_id, seat_ids, payment)
     lines = _seat_lines(actor, session_id, ids)
     complimentary = payment.method == "complimentary"
-    total = 0 if complimentary else sum(price for _s, _c, price in lines)
+    total = 0 if complimentary else sum(line[2] for line in lines)
     if complimentary and complimentary_left(actor.organization_id,
                                             db.session.get(FestivalSession, session_id).festival_id) < len(ids):
         raise Invalid(_("Your organization's complimentary quota does not cover %(n)d more seats.", n=len(ids)),
@@ -159,13 +160,13 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session_id, seat_id=seat_id,
                             category_id=category_id, price_satang=0 if complimentary else price, position=i,
                             issue_no=1)
-                     for i, (seat_id, category_id, price) in enumerate(lines)]
+                     for i, (seat_id, category_id, price, _code) in enumerate(lines)]
     custodian_id = custodian_for(payment.method, actor.organization_id)
     order.payments = [Payment(order_id=order.id, method=payment.method, amount_satang=total, custodian_id=custodian_id,
                               reference=payment.reference.strip()[:100],
                               received_satang=payment.received_satang if payment.method == "cash" else None)]
     db.session.add(order)
-    record_sale(order, order.payments[0])
+    record_sale(order, order.payments[0], {line[1]: line[3] for line in lines})
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
     try:
