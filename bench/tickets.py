@@ -40,11 +40,12 @@ def main():
         upgrade()
         load_demo()
         seller = db.session.scalar(db.select(User).where(User.username == "seller1"))
-        seats = [s.id for s in seat_views(1)][:args.tickets]
+        session_id = 2  # the demo deals the first session in equal shares; the second is the shared pool
+        seats = [s.id for s in seat_views(session_id)][:args.tickets]
         for start in range(0, len(seats), 20):
-            sell(seller, 1, seats[start:start + 20], PaymentInput("cash"))
+            sell(seller, session_id, seats[start:start + 20], PaymentInput("cash"))
         db.session.commit()
-        views = ticket_views(session_id=1)
+        views = ticket_views(session_id=session_id)
         qr_texts = [code_for(v.ticket) for v in views]
 
         start = time.perf_counter()
