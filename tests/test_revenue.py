@@ -257,6 +257,20 @@ def test_expense_validation(make, app, tmp_path):
     assert (tmp_path / "receipts").exists() and expense.receipt_path.endswith(".pdf")
 
 
+def test_an_expense_cannot_land_in_a_closed_period(make, app, tmp_path):
+    festival = make.festival()
+    app.config["INSTANCE_PATH"] = str(tmp_path)
+    day = date(2026, 7, 20)
+    services.close_period(None, festival, statements.day_bounds(day)[0], statements.day_bounds(day)[1])
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        services.add_expense(None, festival, spent_on=day, category="video", amount_satang=100, payee="x",
+                             receipt_name="r.pdf", receipt_bytes=b"%PDF-1.4")
+    assert refused.value.code == "period_closed" and not (tmp_path / "receipts").exists()
+    services.add_expense(None, festival, spent_on=day + timedelta(days=1), category="video", amount_satang=100,
+                         payee="x")
+
+
 def test_statement_api_permissions(client, make, festival_with_rules):
     festival, _t, _v = festival_with_rules
     seller = make.user("seller1", roles=["seller"])

@@ -95,6 +95,11 @@ def add_expense(actor, festival, *, spent_on, category: str, amount_satang, paye
             errors["receipt"] = _("The receipt file is empty.")
     if errors:
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
+    day_starts, day_ends = statements.day_bounds(spent_on)
+    if statements.is_closed(festival.id, day_starts, day_ends):
+        raise Conflict(_("That day is in a closed period, whose statement cannot change. Date the expense "
+                         "in the current period and say in the note which day it was for."),
+                       code="period_closed", details={"spent_on": _("This day is in a closed period.")})
     stored = None
     if receipt_bytes is not None:
         folder = Path(current_app.config["INSTANCE_PATH"]) / "receipts"
