@@ -37,7 +37,7 @@ def _login(page, live, username, password="secret-pass"):
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live.url}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # sellers land on the counter, others at home
 
 
 def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, make):
@@ -54,8 +54,11 @@ def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, 
     page.click("button.primary")
     assert page.locator(".flash.success").count() == 1
     page.goto(f"{live.url}/admin/sessions/{session.id}/seats")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("#deal-equal-shares")
     page.wait_for_selector(".flash.success")
+    assert len(questions) == 1  # a mass change asks first
     rows = page.locator("#allocation-table tbody tr")
     assert rows.count() == 10  # nine organizations and the shared pool
     totals = [int(rows.nth(i).locator("td").nth(1).inner_text()) for i in range(9)]

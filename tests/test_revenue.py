@@ -354,3 +354,14 @@ def test_random_sales_voids_and_rule_changes_keep_every_invariant(make, ops):
     paid = sum(o.total_satang for _s, o in orders)
     refunded = sum(o.total_satang for _s, o in orders if o.status == "void")
     assert (c.gross_satang, c.refunds_satang) == (paid, refunded)
+
+
+def test_a_period_is_said_as_people_say_it():
+    from datetime import datetime, timezone
+
+    from ticketing.timeutil import period_bounds_text
+    start, end = statements.day_bounds(date(2027, 7, 19))[0], statements.day_bounds(date(2027, 7, 21))[0]
+    assert period_bounds_text(start, end, "th") == ("19 กรกฎาคม 2570", "20 กรกฎาคม 2570")
+    assert period_bounds_text(start, start + timedelta(days=1), "en") == ("19 July 2027", "19 July 2027")
+    noon = datetime(2027, 7, 19, 5, 0, tzinfo=timezone.utc)  # 12:00 in Ubon
+    assert period_bounds_text(start, noon, "th")[1] == "19 กรกฎาคม 2570 เวลา 12:00 น."

@@ -218,7 +218,9 @@ def test_xlsx_reads_back_to_the_satang(babel_app):
     summary = book[summary_title]
     assert summary["A1"].value == statement.festival_th and summary["A2"].value == statement.festival_en
     assert "2570" in summary["A4"].value and "2027" in summary["A5"].value  # Buddhist Era in Thai
-    assert "00:00" in summary["A4"].value  # 17:00 UTC is midnight in Ubon
+    # 17:00 UTC is midnight in Ubon: whole days, said as the first and the last day (included)
+    assert summary["A4"].value.endswith("19 กรกฎาคม 2570 ถึง 20 กรกฎาคม 2570")
+    assert summary["A5"].value.endswith("19 July 2027 to 20 July 2027")
     amounts = ["gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang"]
     for org in statement.organizations:
         row = _find_row(summary, 1, org.code)

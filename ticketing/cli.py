@@ -49,7 +49,7 @@ def demo_command(orders):
     click.echo("Demo festival loaded. Logins (username / password):")
     for username, password in logins.items():
         click.echo(f"  {username:<10} {password}")
-    click.echo("Start the service (for example `gunicorn -w 2 -b 127.0.0.1:8000 wsgi:app`) "
+    click.echo("Start the service (for example `gunicorn -k gthread -w 2 --threads 8 -b 127.0.0.1:8000 wsgi:app`) "
                "and open http://127.0.0.1:8000")
 
 

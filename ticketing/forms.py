@@ -15,4 +15,8 @@ def apply_service_error(form, err: ServiceError) -> None:
             field.errors = list(field.errors) + [message]
         else:
             unplaced.append(message)
-    flash(" ".join([err.message, *unplaced]), "error")
+    said = [err.message]
+    for message in unplaced:  # details often repeat the message: say each thing once
+        if not any(message in earlier for earlier in said):
+            said.append(message)
+    flash(" ".join(said), "error")

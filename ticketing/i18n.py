@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .money import format_thb
 from .sales.methods import method_name
-from .timeutil import BE_OFFSET, format_date, format_datetime
+from .timeutil import BE_OFFSET, format_date, format_datetime, period_bounds_text
 
 LANGUAGES = ("th", "en")
 LANG_COOKIE = "lang"
@@ -36,4 +36,5 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["method_name"] = method_name
     app.jinja_env.filters["local_datetime"] = lambda value: format_datetime(value, lang())
     app.jinja_env.filters["local_date"] = lambda value: format_date(value, lang())
+    app.jinja_env.globals["period_text"] = lambda start, end: period_bounds_text(start, end, lang())
     app.jinja_env.filters["display_year"] = lambda year: year + BE_OFFSET if lang() == "th" else year

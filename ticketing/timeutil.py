@@ -1,5 +1,5 @@
 """Times are stored in UTC and shown in Asia/Bangkok; Thai text uses Buddhist Era years."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
@@ -57,3 +57,12 @@ def format_datetime(value: datetime | None, locale: str) -> str:
     if locale == "th":
         return f"{format_date(value, locale)} เวลา {clock} น."
     return f"{format_date(value, locale)}, {clock}"
+
+
+def period_bounds_text(starts_at: datetime, ends_at: datetime, locale: str) -> tuple[str, str]:
+    """A period [starts_at, ends_at) as people say it: whole Ubon days as their first and last date
+    ("20 พฤศจิกายน 2569", "24 พฤศจิกายน 2569", the last day included), otherwise the two moments."""
+    start, end = to_local(starts_at), to_local(ends_at)
+    if start.time() == end.time() == datetime.min.time():
+        return format_date(start, locale), format_date(end - timedelta(days=1), locale)
+    return format_datetime(starts_at, locale), format_datetime(ends_at, locale)

@@ -1,5 +1,5 @@
 """The home page: what each role can do next."""
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .festivals.services import list_festivals
@@ -10,6 +10,12 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @login_required
 def home():
+    """A seller's work is the counter, a treasurer's the revenue pages: they start there. Others see
+    the overview of what they can do."""
+    if current_user.has_role("seller") and not current_user.has_role("admin"):
+        return redirect(url_for("counter.index"))
+    if current_user.has_role("treasurer") and not current_user.has_role("admin"):
+        return redirect(url_for("revenue.index"))
     return render_template("home.html", festivals=list_festivals(), user=current_user)
 
 

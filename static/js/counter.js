@@ -33,6 +33,7 @@
       list.appendChild(li);
     });
     document.getElementById('selected-count').textContent = selected.size;
+    document.getElementById('confirm').disabled = selected.size === 0;
     document.getElementById('seat-ids').value = Array.from(selected).join(',');
     document.getElementById('total').textContent = baht(total);
     updateChange();
@@ -46,9 +47,19 @@
     render();
   }
 
+  // Why a tapped seat cannot be sold here, said before asking the server (null: it may be).
+  function refusal(s) {
+    var owner = /\bo(\d+)\b/.exec(s.getAttribute('class'));
+    if (owner && Number(owner[1]) !== data.own) return data.error_foreign;
+    if (s.classList.contains('s')) return data.error_sold;
+    if (s.classList.contains('b')) return data.error_blocked;
+    return null;
+  }
   viewport.addEventListener('seat-tap', function (e) {
     var s = e.detail, id = Number(s.dataset.id);
     if (selected.has(id)) { post(data.release, { seat_ids: [id] }).then(apply); return; }
+    var why = refusal(s);
+    if (why) { errorBox.textContent = why; return; }
     post(data.hold, { seat_ids: [id] }).then(apply);
   });
   document.getElementById('best-form').addEventListener('submit', function (e) {
@@ -70,7 +81,11 @@
   function updateChange() {
     var text = (received.value || '').replace(/,/g, '');
     var given = text ? Math.round(parseFloat(text) * 100) : total;
-    document.getElementById('change').textContent = isNaN(given) ? '—' : baht(Math.max(given - total, 0));
+    var change = document.getElementById('change'), label = document.getElementById('change-label');
+    var short = !isNaN(given) && given < total;
+    label.textContent = short ? data.short_label : data.change_label;
+    change.classList.toggle('error', short);
+    change.textContent = isNaN(given) ? '—' : baht(Math.abs(given - total));
   }
   received.addEventListener('input', updateChange);
   function loadPromptPay() {

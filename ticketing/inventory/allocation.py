@@ -2,8 +2,9 @@
 of seats (±1), the same mix of categories (±1 each) and the same mix of front and back rows.
 
 Seats are dealt in small runs of adjacent seats (``run`` seats of one row) so that every
-organization can still sell groups sitting together; within a category the runs go front row
-first across all sections, and the organizations take turns, so front and back rows spread evenly.
+organization can still sell groups sitting together. Each category's front half (the front half of
+every section's rows) and back half are dealt apart, the organizations taking turns, so every
+organization gets the same front and back seats of each category, ±1.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,16 +34,20 @@ def _front_rows(seats: list[SeatView]) -> set[tuple[int, int]]:
 def deal(seats: list[SeatView], org_ids: list[int], run: int = DEFAULT_RUN) -> dict[int, int]:
     """Return {seat_id: org_id} for ``seats`` (already in map order). Pure: no database."""
     totals = {o: 0 for o in org_ids}
+    in_category: dict[int, dict[int, int]] = defaultdict(lambda: {o: 0 for o in org_ids})
     result: dict[int, int] = {}
-    by_category: dict[int, list[SeatView]] = defaultdict(list)
-    for s in seats:
-        by_category[s.category_id].append(s)
+    front = _front_rows(seats)
+    buckets: dict[tuple[int, bool], list[SeatView]] = defaultdict(list)
+    for s in seats:  # each category's front half and back half are dealt on their own, ±1 each
+        buckets[(s.category_id, (s.section_id, s.row_index) not in front)].append(s)
     turn = 0
-    for category_id in sorted(by_category):
-        group = sorted(by_category[category_id], key=lambda s: s.row_index)  # stable: keeps map order within a row
+    for key in sorted(buckets):
+        group = sorted(buckets[key], key=lambda s: s.row_index)  # stable: keeps map order within a row
         q, r = divmod(len(group), len(org_ids))
-        # Extras go to whoever has fewest seats so far: totals stay within ±1 after every category.
-        extras = sorted(org_ids, key=lambda o: (totals[o], (org_ids.index(o) - turn) % len(org_ids)))[:r]
+        # Extras go to whoever has fewest of this category so far, then fewest seats in all: each
+        # category and the totals stay within ±1.
+        extras = sorted(org_ids, key=lambda o: (in_category[key[0]][o], totals[o],
+                                                (org_ids.index(o) - turn) % len(org_ids)))[:r]
         quota = {o: q + (o in extras) for o in org_ids}
         i = 0
         while i < len(group):
@@ -57,6 +62,7 @@ def deal(seats: list[SeatView], org_ids: list[int], run: int = DEFAULT_RUN) -> d
                 take += 1
             quota[org] -= take
             totals[org] += take
+            in_category[key[0]][org] += take
             turn += 1
     return result
 

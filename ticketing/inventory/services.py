@@ -122,7 +122,7 @@ def block_seats(actor, session: FestivalSession, seat_ids, reason: str) -> int:
     """Keep free seats back (officials, guests). Sold or held seats cannot be blocked."""
     ids = _check_seat_ids(session, seat_ids)
     if not reason or not reason.strip():
-        raise Invalid(_("Give a reason for blocking."), code="reason_required", details={"reason": _("Required.")})
+        raise Invalid(_("Give a reason for blocking."), code="reason_required", details={"reason": _("Give a reason for blocking.")})
     _conditional_update(session, ids, _free_condition(utcnow()),
                         {"state": "blocked", "block_reason": reason.strip()[:200],
                          "held_by_id": None, "hold_expires_at": None, "updated_at": utcnow()})

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..forms import apply_service_error
 from ..i18n import localized
-from ..seating.drawing import org_color, render_svg
+from ..seating.drawing import STATE_COLORS, org_color, render_svg
 from ..seating.models import Section, Stand
 from ..seating.services import map_of
 from . import allocation, services
@@ -34,7 +34,8 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
     seats = services.seat_views(session.id)
     return {"seats": seats, "svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
             "map_width": seating_map.width, "map_height": seating_map.height,
-            "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id)}
+            "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id),
+            "held_color": STATE_COLORS["held"]}
 
 
 def _org_choices(include_none_label=None):

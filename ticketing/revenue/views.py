@@ -17,7 +17,7 @@ from ..festivals.services import list_festivals
 from ..forms import apply_service_error
 from ..i18n import lang
 from ..inventory.services import categories_for_session, member_organizations
-from ..money import parse_baht
+from ..money import format_thb, parse_baht
 from ..sales.methods import method_name
 from ..timeutil import BANGKOK, utcnow
 from . import check, dashboard, exports, services, statements
@@ -73,8 +73,10 @@ def index():
     charts, fairness = [], []
     if _only() is None:
         data = dashboard.breakdowns(festival.id, *_bounds(start, end), lang())
-        titles = {"organization": _("Sales by organization (baht)"), "session": _("Sales by session (baht)"),
-                  "category": _("Sales by category (baht)"), "method": _("Sales by payment method (baht)")}
+        titles = {"organization": _("Sales by organization, net of refunds (baht)"),
+                  "session": _("Sales by session, net of refunds (baht)"),
+                  "category": _("Sales by category, net of refunds (baht)"),
+                  "method": _("Sales by payment method, net of refunds (baht)")}
         data["method"] = [(method_name(method), amount) for method, amount in data["method"]]
         charts = [bar_chart(rows, titles[key]) for key, rows in data.items()]
         fairness = dashboard.fairness(festival.id, lang())
@@ -137,6 +139,7 @@ def _posted(form, action, endpoint: str, festival):
 # --- split rules ---------------------------------------------------------------------------
 
 RULE_ROWS = 8
+MAX_RULE_ROWS = 40
 
 
 @bp.route("/rules", methods=["GET", "POST"])
@@ -151,29 +154,54 @@ def rules():
     done = _posted(form, save, ".rules", festival)
     if done:
         return done
-    current = services.rules_of(festival.id)
+    rows = _posted_rule_rows() if request.method == "POST" else _rule_rows(services.rules_of(festival.id))
     sessions = festival.sessions
     categories = categories_for_session(sessions[0]) if sessions else []
-    return render_template("revenue/rules.html", festival=festival, rules=current, rows=RULE_ROWS,
-                           organizations=member_organizations(), categories=categories, form=form)
+    return render_template("revenue/rules.html", festival=festival, rule_rows=rows,
+                           blank_rows=max(RULE_ROWS - len(rows), 2), organizations=member_organizations(),
+                           categories=categories, form=form)
+
+
+def _rule_rows(rules) -> list[dict]:
+    """The saved rules as the form shows them (percent and baht as text)."""
+    return [{"kind": r.kind, "organization_id": r.organization_id, "category_code": r.category_code,
+             "percent": format_thb(r.basis_points) if r.basis_points is not None else "",
+             "fixed": format_thb(r.fixed_satang) if r.fixed_satang is not None else ""} for r in rules]
+
+
+def _posted_rule_rows() -> list[dict]:
+    """What the treasurer typed, kept as typed so that a refused save loses nothing."""
+    rows = []
+    for i in range(MAX_RULE_ROWS):
+        kind = request.form.get(f"kind-{i}")
+        if kind:
+            org = request.form.get(f"org-{i}") or ""
+            rows.append({"kind": kind, "organization_id": int(org) if org.isdigit() else None,
+                         "category_code": request.form.get(f"category-{i}") or None,
+                         "percent": request.form.get(f"percent-{i}", ""), "fixed": request.form.get(f"fixed-{i}", "")})
+    return rows
+
+
+def _number(text: str, row: int, what: str) -> int | None:
+    """Baht or percent typed in a rule row, in hundredths; None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_baht(text)
+    except ValueError:
+        if text.startswith("-"):
+            raise Invalid(_("Row %(n)d: a percentage or an amount cannot be negative.", n=row))
+        raise Invalid(_("Row %(n)d: give the %(what)s as a number, like 10 or 12.5.", n=row, what=what))
 
 
 def _rules_from_form() -> list[dict]:
     rules = []
-    for i in range(RULE_ROWS + 20):
-        kind = request.form.get(f"kind-{i}")
-        if not kind:
-            continue
-        percent, fixed = (request.form.get(f"percent-{i}") or "").strip(), (request.form.get(f"fixed-{i}") or "").strip()
-        try:
-            bps = parse_baht(percent) if percent else None  # "12.5" percent -> 1250 basis points
-            fixed_satang = parse_baht(fixed) if fixed else None
-        except ValueError:
-            raise Invalid(_("Row %(n)d: give the percentage or the amount as a number.", n=i + 1))
-        org = request.form.get(f"org-{i}")
-        rules.append({"kind": kind, "organization_id": int(org) if org and org.isdigit() else None,
-                      "category_code": request.form.get(f"category-{i}") or None,
-                      "basis_points": bps, "fixed_satang": fixed_satang})
+    for i, row in enumerate(_posted_rule_rows(), start=1):
+        rules.append({"kind": row["kind"], "organization_id": row["organization_id"],
+                      "category_code": row["category_code"],
+                      "basis_points": _number(row["percent"], i, _("percentage")),  # "12.5" % -> 1250 bp
+                      "fixed_satang": _number(row["fixed"], i, _("amount"))})
     return rules
 
 
@@ -189,7 +217,8 @@ def expenses():
         return done
     rows = db.session.scalars(select(Expense).where(Expense.festival_id == festival.id)
                               .order_by(Expense.spent_on.desc(), Expense.id.desc())).all()
-    return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form)
+    values = request.form if request.method == "POST" else {}
+    return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form, values=values)
 
 
 def _add_expense(festival) -> str:

@@ -12,9 +12,9 @@ from markupsafe import escape
 from ..inventory.services import SeatView
 
 STATE_CLASS = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
-STATE_COLORS = {"held": "#f5a623", "sold": "#5f6368", "blocked": "#202124"}
+STATE_COLORS = {"held": "#e040fb", "sold": "#5f6368", "blocked": "#202124"}
 #: one colour per member organization, in display order (colour-blind friendly, Okabe–Ito + extras)
-ORG_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f3c8d", "#8c564b", "#11a579",
+ORG_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f3c8d", "#8c564b", "#999933",
               "#3969ac", "#f2b701", "#e73f74")
 
 

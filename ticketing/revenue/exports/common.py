@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ...timeutil import format_datetime
+from ...timeutil import format_datetime, period_bounds_text
 from ...tickets.pdf import in_both
 from ..statements import Statement
 
@@ -26,9 +26,10 @@ def _fill(pair: tuple[str, str], th: dict, en: dict) -> tuple[str, str]:
 
 def period_words(statement: Statement) -> tuple[str, str]:
     start, end = _moment(statement.starts_at), _moment(statement.ends_at)
-    return _fill(in_both("Period: %(start)s to %(end)s"),
-                 {"start": format_datetime(start, "th"), "end": format_datetime(end, "th")},
-                 {"start": format_datetime(start, "en"), "end": format_datetime(end, "en")})
+    th_start, th_end = period_bounds_text(start, end, "th")
+    en_start, en_end = period_bounds_text(start, end, "en")
+    return _fill(in_both("Period: %(start)s to %(end)s"), {"start": th_start, "end": th_end},
+                 {"start": en_start, "end": en_end})
 
 
 def generated_words(statement: Statement) -> tuple[str, str]:
