@@ -35,10 +35,20 @@
   // A tap that did not move is a click on the seat; a drag is a pan.
   var down = null;
   svg.addEventListener('pointerdown', function (e) { down = [e.clientX, e.clientY]; });
+  // Seats too small to hit with a finger: the first tap zooms in around it, the next one picks a seat.
+  var TAPPABLE = 14, COMFORTABLE = 26;
+  function zoomedInAt(e) {
+    var any = svg.querySelector('circle.seat');
+    var size = any ? any.getBoundingClientRect().width : TAPPABLE;
+    if (size >= TAPPABLE) return false;
+    panzoom.zoomToPoint(Math.min(panzoom.getScale() * COMFORTABLE / size, 12), e);
+    return true;
+  }
   svg.addEventListener('click', function (e) {
     var seat = e.target;
-    if (!seat.classList.contains('seat')) return;
     if (down && Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 6) return;
+    if (zoomedInAt(e)) return;
+    if (!seat.classList.contains('seat')) return;
     info.textContent = describe(seat);
     if (viewport.dataset.selectable === 'counter') {
       viewport.dispatchEvent(new CustomEvent('seat-tap', { detail: seat }));
