@@ -169,6 +169,46 @@ def test_counter_keyboard_sale_of_four_adjacent_seats(live, browser, make):
     assert page.inner_text("#receipt-total") == "6,000.00"
 
 
+def test_tablet_counter_on_the_full_grandstand_zooms_then_picks(live, browser, make):
+    """On a tablet the 2,338-seat map fits the screen width (no sideways scrolling); its seats are too
+    small for a finger, so the first tap zooms in there and the next one picks a seat. A seat of
+    another organization is refused on the spot, with the reason."""
+    import json
+
+    session = make.festival(plan=json.loads(EXAMPLE.read_text(encoding="utf-8"))).sessions[0]
+    seller = make.user("seller1", roles=["seller"])
+    other = make.org("other")
+    views = services.seat_views(session.id)
+    services.allocate_seats(None, session, [v.id for v in views[:40]], other.id)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    page = context.new_page()
+    _login(page, live, seller.username)
+    page.goto(f"{live.url}/counter/sessions/{session.id}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    assert page.locator("#confirm").is_disabled()  # nothing chosen yet
+    size = "document.querySelector('#seatmap circle.seat').getBoundingClientRect().width"
+    assert page.evaluate(size) < 14
+    box = page.locator("#seatmap").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(f"{size} >= 14")
+    assert page.inner_text("#selected-count") == "0"  # that tap only zoomed
+    centre = page.evaluate("""() => { const v = document.getElementById('seatmap').getBoundingClientRect();
+        const seat = [...document.querySelectorAll('#seatmap circle.seat.a')].map(c => c.getBoundingClientRect())
+          .find(r => r.x > v.x + 10 && r.right < v.right - 10 && r.y > v.y + 10 && r.bottom < v.bottom - 10);
+        return [seat.x + seat.width / 2, seat.y + seat.height / 2]; }""")
+    page.mouse.click(*centre)
+    page.wait_for_function("document.getElementById('selected-count').textContent === '1'")
+    assert not page.locator("#confirm").is_disabled()
+    # The seat-tap the map sends for a seat of the other organization (it may be off screen now).
+    page.evaluate(f"""() => document.getElementById('seatmap').dispatchEvent(new CustomEvent('seat-tap',
+        {{detail: document.querySelector('#seatmap circle.o{other.id}')}}))""")
+    page.wait_for_function("document.getElementById('counter-error').textContent.includes('องค์กรอื่น')")
+    assert page.inner_text("#selected-count") == "1"
+    screenshot(page, "counter-tablet-zoomed-th")
+    context.close()
+
+
 def test_promptpay_sale_shows_a_scannable_qr(live, browser, make):
     import zxingcpp
     from PIL import Image
