@@ -243,3 +243,27 @@ def test_seller_sees_own_allocation_outlined(client, make):
     assert f".a.o{seller.organization_id}{{stroke:#111" in svg
     assert f".a.o{other.id}{{fill:#dadce0" in svg
     assert client.get(f"/admin/sessions/{session.id}/seats").status_code == 403
+
+
+def test_a_sold_seat_stays_with_its_seller(make):
+    """Allocating a sold seat by tapping it is refused whole and changes nothing; allocating rows by
+    range skips the sold seats and allocates the rest."""
+    from ticketing.sales.services import PaymentInput, sell
+
+    session = make.festival().sessions[0]
+    seller = make.user(roles=["seller"])
+    other = make.org()
+    views = _seats(session)
+    row = [v for v in views if v.section == views[0].section and v.row == views[0].row]
+    sell(seller, session.id, [row[0].id], PaymentInput("cash"))
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        services.allocate_seats(None, session, [row[0].id, row[1].id], other.id)
+    assert refused.value.code == "seats_sold" and refused.value.details["seats"] == [row[0].id]
+    db.session.rollback()
+    assert all(v.organization_id is None for v in _seats(session))
+    n = services.allocate_seats(None, session, [v.id for v in row], other.id, skip_sold=True)
+    db.session.commit()
+    after = {v.id: v for v in _seats(session)}
+    assert n == len(row) - 1 and after[row[0].id].organization_id is None
+    assert all(after[v.id].organization_id == other.id for v in row[1:])

@@ -104,6 +104,8 @@ def _user_form(user):
     if request.method == "GET" and user:
         form.roles.data = sorted(user.roles)
     orgs = db.session.scalars(select(Organization).order_by(Organization.kind.desc(), Organization.position))
+    if user is None:
+        form.password.description = _("At least %(n)d characters.", n=services.MIN_PASSWORD)
     form.organization_id.choices = [("", _("Secretariat (no organization)"))] + [
         (o.id, localized(o)) for o in orgs]
     return form

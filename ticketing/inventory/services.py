@@ -146,10 +146,21 @@ def _member(organization_id) -> Organization:
     return org
 
 
-def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: int | None) -> int:
-    """Give unsold seats to one organization (None returns them to the shared pool)."""
+def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: int | None, *,
+                   skip_sold: bool = False) -> int:
+    """Give unsold seats to one organization (None returns them to the shared pool); return how many.
+    A sold seat stays with the organization that sold it: naming one refuses the whole change, unless
+    ``skip_sold`` (rows chosen by range, where some seats are usually sold already)."""
     ids = _check_seat_ids(session, seat_ids)
     org = _member(organization_id) if organization_id is not None else None
+    sold = set(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), SeatInventory.state == "sold")))
+    if sold and not skip_sold:
+        raise Conflict(_("These seats are sold and stay with the organization that sold them: %(seats)s",
+                         seats=_labels(sorted(sold))), code="seats_sold", details={"seats": sorted(sold)})
+    ids = [i for i in ids if i not in sold]
+    if not ids:
+        return 0
     before = dict(db.session.execute(select(SeatInventory.seat_id, SeatInventory.organization_id).where(
         SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids))).all())
     _conditional_update(session, ids, SeatInventory.state != "sold",

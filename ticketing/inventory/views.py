@@ -107,7 +107,10 @@ def allocate_rows(session_id):
         if section is None or section.stand.map_id != map_of(session.festival_id).id:
             raise ServiceError(_("Choose a section of this festival's map."))
         ids = services.seats_in_rows(session, section.id, form.row_from.data.strip(), form.row_to.data.strip())
-        n = services.allocate_seats(current_user, session, ids, form.organization_id.data)
+        n = services.allocate_seats(current_user, session, ids, form.organization_id.data, skip_sold=True)
+        if n < len(ids):
+            return _("%(n)d seats allocated; %(sold)d sold seats stay with the organization that sold them.",
+                     n=n, sold=len(ids) - n)
         return _("%(n)d seats allocated.", n=n)
     return _act(session_id, action)
 

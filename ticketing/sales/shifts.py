@@ -15,6 +15,12 @@ def open_shift(actor) -> Shift | None:
     return db.session.scalar(select(Shift).where(Shift.user_id == actor.id, Shift.closed_at.is_(None)))
 
 
+def closed_shifts(actor, limit: int = 20) -> list[Shift]:
+    """The seller's latest closed shifts, newest first (to reprint a report)."""
+    return list(db.session.scalars(select(Shift).where(Shift.user_id == actor.id, Shift.closed_at.is_not(None))
+                                   .order_by(Shift.closed_at.desc()).limit(limit)))
+
+
 def current_shift(actor) -> Shift:
     """The seller's open shift, opened now if there is none."""
     shift = open_shift(actor)

@@ -241,12 +241,14 @@ def shift():
                 counted = None
             closed = shifts.close_shift(current_user, counted, form.note.data or "")
             db.session.commit()
+            flash(_("The shift is closed. Print this report and hand it in with the cash."), "success")
             return redirect(url_for(".shift_report", shift_id=closed.id))
         except ServiceError as err:
             db.session.rollback()
             apply_service_error(form, err)
     report = shifts.shift_report(current) if current else None
-    return render_template("counter/shift.html", form=form, report=report)
+    return render_template("counter/shift.html", form=form, report=report,
+                           closed=shifts.closed_shifts(current_user))
 
 
 @bp.get("/shifts/<int:shift_id>")

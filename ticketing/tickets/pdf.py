@@ -15,7 +15,7 @@ from ..accounts.models import Organization
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..money import format_thb
-from ..pdftext import draw, fit, register_fonts
+from ..pdftext import draw, fit, register_fonts, text_width
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..timeutil import format_datetime
@@ -107,6 +107,16 @@ class Labels:
                    " · ".join(in_both("Show this QR at the gate")))
 
 
+def _lines_within(text: str, size: float, width: float, smallest: float = 6) -> list[str]:
+    """``text`` on one line, or on two split at a space, so that it fits ``width`` at ``smallest``
+    points at least (a thermal printer cuts off what runs past its printable width)."""
+    if text_width(text, smallest) <= width or " " not in text:
+        return [text]
+    words = text.split(" ")
+    best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return [" ".join(words[:best]), " ".join(words[best:])]
+
+
 def _draw_ticket(canvas, view: TicketView, width: float, height: float, labels: Labels) -> None:
     margin, centre = 6 * mm, width / 2
     inner = width - 2 * margin
@@ -136,7 +146,8 @@ def _draw_ticket(canvas, view: TicketView, width: float, height: float, labels: 
         f"{format_thb(view.ticket.price_satang)} {labels.baht}"
     line = f"{view.category.name_th} · {view.category.name_en} · {price}"
     draw(canvas, centre, y, line, fit(line, 9.5, inner, bold=True), bold=True, align="center")
-    footer = 22 * mm
+    brand_lines = _lines_within(labels.brand_en, 6.5, inner)
+    footer = (19 + 3 * len(brand_lines)) * mm
     qr_size = min(inner, y - footer - 3 * mm)
     draw_qr(canvas, code_for(view.ticket), centre - qr_size / 2, footer + 1 * mm, qr_size)
     seller = view.organization.name_th if view.organization else labels.sold_online
@@ -145,8 +156,10 @@ def _draw_ticket(canvas, view: TicketView, width: float, height: float, labels: 
     draw(canvas, centre, footer - 3 * mm, order_line, fit(order_line, 7.5, inner), align="center")
     sold_by = f"{labels.sold_by} {seller}"
     draw(canvas, centre, footer - 7.5 * mm, sold_by, fit(sold_by, 7.5, inner), align="center")
-    draw(canvas, centre, footer - 12 * mm, labels.brand_en, fit(labels.brand_en, 6.5, inner), align="center")
-    draw(canvas, centre, footer - 16 * mm, labels.gate, fit(labels.gate, 6.5, inner), align="center")
+    for i, line in enumerate(brand_lines):
+        draw(canvas, centre, footer - (12 + 3 * i) * mm, line, fit(line, 6.5, inner), align="center")
+    draw(canvas, centre, footer - (13 + 3 * len(brand_lines)) * mm, labels.gate, fit(labels.gate, 6.5, inner),
+         align="center")
 
 
 def render(views: list[TicketView], layout: str = "a6", out=None, progress=None):
