@@ -86,6 +86,16 @@ def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
         seats.nth(i).click()
     assert page.inner_text("#selected-count") == "3"
     assert "A1" in page.inner_text(".seat-info")
+    page.click("[data-zoom=in]")
+    page.wait_for_timeout(400)
+    scale = page.evaluate("document.querySelector('#seatmap svg').style.transform")
+    page.select_option("#action", "block")
+    page.click("#selection-form button.primary")  # no reason: refused, and nothing is lost
+    page.wait_for_selector(".flash.error")
+    assert page.inner_text("#selected-count") == "3"
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelector('#seatmap svg').style.transform").split(")")[0] == \
+        scale.split(")")[0]  # the same zoom as before the reload
     page.select_option("#action", "block")
     page.fill("#reason", "ประธานในพิธี")
     page.click("#selection-form button.primary")

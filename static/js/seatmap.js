@@ -66,6 +66,29 @@
     svg.querySelectorAll('.sel').forEach(function (s) { s.classList.remove('sel'); });
     sync();
   });
+  // Zoom, pan and (after a refused change) the selection survive the page reload that follows a form:
+  // a seller or admin keeps working where they were.
+  var memoryKey = 'seatmap:' + location.pathname;
+  function remember() {
+    var pan = panzoom.getPan();
+    sessionStorage.setItem(memoryKey, JSON.stringify({ scale: panzoom.getScale(), x: pan.x, y: pan.y,
+      ids: Array.from(selected), at: Date.now() }));
+  }
+  document.addEventListener('submit', remember);
+  window.addEventListener('pagehide', remember);
+  try {
+    var kept = JSON.parse(sessionStorage.getItem(memoryKey) || 'null');
+    if (kept && Date.now() - kept.at < 30 * 60 * 1000) {
+      panzoom.zoom(kept.scale, { animate: false });
+      setTimeout(function () { panzoom.pan(kept.x, kept.y, { animate: false }); });
+      if (selectable && document.querySelector('.flash.error')) {
+        kept.ids.forEach(function (id) {
+          var seat = svg.querySelector('circle[data-id="' + id + '"]');
+          if (seat) { selected.add(id); seat.classList.add('sel'); }
+        });
+      }
+    }
+  } catch (err) { /* storage off or unreadable: start from the whole map */ }
   if (form) sync();
   window.seatmapDescribe = describe;
 })();
