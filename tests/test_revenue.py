@@ -200,7 +200,17 @@ def test_statement_adds_up_and_explains_who_owes_whom(make, festival_with_rules)
     assert check.problems() == []
 
 
-def test_closed_period_and_a_refund_after_it(make, festival_with_rules):
+def test_a_period_closes_only_after_a_grace_time(make, festival_with_rules):
+    """A sale takes its ledger time when it starts: a period that ended a minute ago may still get one."""
+    festival, _t, _v = festival_with_rules
+    with pytest.raises(Conflict) as refused:
+        services.close_period(None, festival, utcnow() - timedelta(hours=2), utcnow() - timedelta(minutes=1))
+    assert refused.value.code == "period_not_over"
+    services.close_period(None, festival, utcnow() - timedelta(hours=2), utcnow() - timedelta(minutes=11))
+
+
+def test_closed_period_and_a_refund_after_it(make, festival_with_rules, monkeypatch):
+    monkeypatch.setattr(services, "CLOSE_GRACE", timedelta(0))  # close the period the sale is in, now
     festival, _t, _v = festival_with_rules
     seller = make.user("seller1", roles=["seller"])
     seats = inventory.seat_views(festival.sessions[0].id)
@@ -365,3 +375,16 @@ def test_a_period_is_said_as_people_say_it():
     assert period_bounds_text(start, start + timedelta(days=1), "en") == ("19 July 2027", "19 July 2027")
     noon = datetime(2027, 7, 19, 5, 0, tzinfo=timezone.utc)  # 12:00 in Ubon
     assert period_bounds_text(start, noon, "th")[1] == "19 กรกฎาคม 2570 เวลา 12:00 น."
+
+
+def test_renaming_or_adding_an_organization_does_not_change_a_closed_period(make, festival_with_rules):
+    from ticketing.accounts.services import save_organization
+
+    festival, tourism, _v = festival_with_rules
+    day = date(2026, 7, 20)
+    services.close_period(None, festival, *statements.day_bounds(day))
+    db.session.commit()
+    save_organization(None, tourism, code=tourism.code, kind="member", name_th="สมาคมใหม่", name_en="Renamed")
+    make.org("newcomer")
+    db.session.commit()
+    assert check.problems() == []

@@ -56,6 +56,29 @@ def test_a_seller_sees_only_its_own_organization(client, day_of_sales):
     assert client.get("/revenue/ledger.csv").status_code == 403
 
 
+def test_a_sellers_exports_hold_only_its_own_figures(client, day_of_sales):
+    festival, sellers, _o = day_of_sales
+    login(client, "seller2")
+    query = _query(festival)
+    body = client.get("/revenue/statement.json", query_string=query).json
+    assert body["central"] is None and len(body["organizations"]) == 1
+    rows = list(csv.DictReader(io.StringIO(client.get("/revenue/statement.csv", query_string=query)
+                                           .get_data(as_text=True))))
+    assert [r["record_type"] for r in rows] == ["organization"]
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/revenue/statement.xlsx", query_string=query).data))
+    cells = " ".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value is not None)
+    assert "Central fund summary" not in cells and "สรุปกองกลาง" not in cells
+    assert client.get("/revenue/statement.pdf", query_string=query).data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("query", [{"from": "9999-12-31"}, {"to": "0001-01-01"}, {"from": "2026-13-01"},
+                                   {"festival": "abc"}, {"festival": str(10**23)}])
+def test_odd_dates_and_festivals_get_a_message_not_an_error(client, day_of_sales, query):
+    login(client, "treasurer")
+    for path in ("/revenue/", "/revenue/statement.csv", "/revenue/ledger.csv"):
+        assert client.get(path, query_string=query).status_code == 200, path
+
+
 def test_exports_match_the_json_statement_to_the_satang(client, day_of_sales):
     festival, _s, _o = day_of_sales
     login(client, "treasurer")
@@ -90,6 +113,10 @@ def test_rules_page_makes_a_new_version_and_refuses_bad_rows(client, day_of_sale
     before = db.session.scalar(select(SplitRule.version).order_by(SplitRule.version.desc()).limit(1))
     client.post(f"/revenue/rules?festival={festival.id}", data={"kind-0": "commission", "percent-0": "abc"})
     assert db.session.scalar(select(SplitRule.version).order_by(SplitRule.version.desc()).limit(1)) == before
+    kept = client.post(f"/revenue/rules?festival={festival.id}", data={"kind-0": "commission", "percent-0": "-5",
+                                                                       "kind-1": "commission", "percent-1": "7"})
+    page = kept.get_data(as_text=True)
+    assert 'value="-5"' in page and 'value="7"' in page  # a refused save loses nothing
     client.post(f"/revenue/rules?festival={festival.id}", data={
         "kind-0": "commission", "percent-0": "12.5",
         "kind-1": "operator_fee", "org-1": str(sellers[2].organization_id), "fixed-1": "20"})
@@ -105,6 +132,10 @@ def test_expense_page_with_receipt_and_bad_input(client, day_of_sales, app, tmp_
     url = f"/revenue/expenses?festival={festival.id}"
     client.post(url, data={"spent_on": "2027-07-01", "category": "video", "amount": "-5", "payee": "x"})
     client.post(url, data={"spent_on": "01/07/2027", "category": "video", "amount": "15000", "payee": "x"})
+    client.post(url, data={"spent_on": "2027-07-01", "category": "video", "amount": "9" * 20, "payee": "x"})
+    client.post(url, data={"spent_on": "9999-07-01", "category": "video", "amount": "15000", "payee": "x"})
+    kept = client.post(url, data={"spent_on": "2027-07-01", "category": "วิดีโอ", "amount": "abc", "payee": "อัพอุบล"})
+    assert 'value="อัพอุบล"' in kept.get_data(as_text=True)  # what was typed comes back
     assert db.session.scalar(select(Expense)) is None
     client.post(url, content_type="multipart/form-data", data={
         "spent_on": "2027-07-01", "category": "ประชาสัมพันธ์", "amount": "15,000", "payee": "อัพอุบล",

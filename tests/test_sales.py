@@ -2,12 +2,15 @@
 import pytest
 from sqlalchemy import func, select
 
+from ticketing.accounts.models import Organization
 from ticketing.accounts.services import issue_token
 from ticketing.audit.models import AuditEntry
+from ticketing.errors import Conflict, Invalid
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.inventory.models import SeatInventory
-from ticketing.sales.models import Order, Payment, Ticket
+from ticketing.sales.models import Order, Payment, Refund, Ticket
+from ticketing.sales.services import PaymentInput, sell, set_quota, void_order
 
 
 @pytest.fixture
@@ -68,6 +71,9 @@ def _nothing_sold():
     ({"received_satang": -1}, "received_satang"),
     ({"best_available": {"count": 2}}, "seat_ids"),
     ({"session_id": "x"}, "session_id"),
+    ({"session_id": 2**63}, "session_id"),
+    ({"seat_ids": [2**63]}, "seat_ids"),
+    ({"received_satang": 2**63}, "received_satang"),
     ({"buyer": {"email": "not-an-email"}}, "buyer"),
 ])
 def test_bad_values_get_422_and_change_nothing(client, shop, body, field):
@@ -123,6 +129,66 @@ def test_idempotency_key_returns_the_first_order(client, shop):
     again = _order(client, shop, [shop["seats"][5].id], headers=headers)
     assert first.status_code == 201 and again.status_code == 201 and first.json["id"] == again.json["id"]
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_an_idempotency_key_sent_again_with_another_sale_is_refused(client, shop):
+    headers = {**shop["headers"], "Idempotency-Key": "counter-1-sale-43"}
+    first = _order(client, shop, [shop["seats"][5].id], headers=headers)
+    for other in ([shop["seats"][6].id], [shop["seats"][5].id, shop["seats"][6].id]):
+        refused = _order(client, shop, other, headers=headers)
+        assert refused.status_code == 409 and refused.json["error"] == "idempotency_key_reused"
+        assert refused.json["order_id"] == first.json["id"]
+    by_promptpay = _order(client, shop, [shop["seats"][5].id], method="promptpay", headers=headers)
+    assert by_promptpay.status_code == 409
+    best = client.post("/api/v1/orders", headers=headers, json={
+        "session_id": shop["session"].id, "best_available": {"count": 3}, "payment_method": "cash"})
+    assert best.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_best_available_retried_with_its_key_returns_the_first_order(client, shop):
+    headers = {**shop["headers"], "Idempotency-Key": "counter-1-best-2"}
+    body = {"session_id": shop["session"].id, "best_available": {"count": 2}, "payment_method": "cash"}
+    first = client.post("/api/v1/orders", json=body, headers=headers)
+    again = client.post("/api/v1/orders", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]
+
+
+def test_gate_staff_do_not_read_orders(client, shop, make):
+    order_id = _order(client, shop, [shop["seats"][0].id]).json["id"]
+    gate = make.user("gate1", roles=["gate"], org=db.session.get(Organization, shop["seller"].organization_id))
+    token = issue_token(None, gate)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/orders/{order_id}", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/orders/{order_id}/tickets.pdf", headers=headers).status_code == 403
+
+
+def test_two_voids_of_one_order_refund_once(make, shop):
+    order = sell(shop["seller"], shop["session"].id, [shop["seats"][0].id], PaymentInput("cash"))
+    db.session.commit()
+    void_order(shop["seller"], order.id, "first")
+    db.session.commit()
+    with pytest.raises(Conflict) as again:
+        void_order(shop["seller"], order.id, "second")
+    assert again.value.code == "already_void"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+
+
+def test_complimentary_quota_holds_for_two_sellers_of_one_organization(make, shop):
+    """Two sellers of one organization give seats away: the quota counts both (the quota row is claimed
+    before counting, so at the same moment the second waits for the first)."""
+    festival = shop["session"].festival
+    second = make.user("seller1b", roles=["seller"], org=db.session.get(Organization, shop["seller"].organization_id))
+    set_quota(None, festival, shop["seller"].organization_id, 1)
+    db.session.commit()
+    sell(shop["seller"], shop["session"].id, [shop["seats"][0].id], PaymentInput("complimentary", reason="VIP"))
+    db.session.commit()
+    with pytest.raises(Invalid) as over:
+        sell(second, shop["session"].id, [shop["seats"][1].id], PaymentInput("complimentary", reason="VIP"))
+    assert over.value.code == "quota_exceeded"
+    assert inventory.seat_views(shop["session"].id)[1].state == "available"
 
 
 def test_void_returns_seats_and_voids_tickets(client, shop, make):

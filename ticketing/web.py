@@ -43,3 +43,13 @@ def register_error_pages(app) -> None:
         if request.path.startswith("/api/"):
             return err
         return page(404, _("This page does not exist."))
+
+    @app.errorhandler(500)
+    def server_error(err):
+        from .extensions import db
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from .api import http_error_response
+            return http_error_response(err)
+        return page(500, _("Something went wrong on our side; nothing was saved. Try again, and tell the "
+                           "secretariat if it happens again."))

@@ -17,11 +17,12 @@ def error_response(status: int, code: str, message: str, field_errors=None, extr
     return jsonify(body), status
 
 
-def _http_error(err: HTTPException):
+def http_error_response(err: HTTPException):
     codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-             413: "too_large", 422: "invalid", 429: "too_many_requests"}
+             413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
     messages = {401: _("Sign in or send 'Authorization: Bearer <token>'."), 403: _("You may not do this."),
-                404: _("Not found."), 422: _("Some values are wrong.")}
+                404: _("Not found."), 422: _("Some values are wrong."),
+                500: _("Something went wrong on our side; nothing was saved. Try again.")}
     fields = None
     if err.code == 422:
         fields = getattr(err, "data", {}).get("messages") or getattr(err, "exc", None) and err.exc.messages
@@ -64,8 +65,10 @@ def register_api(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if (err.code or 500) >= 500:
+            db.session.rollback()  # a failed statement leaves the session unusable for the answer
         if request.path.startswith(API_PREFIX):
-            return _http_error(err)
+            return http_error_response(err)
         return err
 
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

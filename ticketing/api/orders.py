@@ -28,7 +28,8 @@ def create_order(args):
     key = request.headers.get("Idempotency-Key") or None
     seat_ids = args.get("seat_ids")
     if "best_available" in args:
-        earlier = services.existing_order(current_user, key)
+        earlier = services.existing_order(current_user, key, args["session_id"], args["payment_method"],
+                                          count=args["best_available"]["count"])
         if earlier is not None:
             return earlier
         session = db.session.get(FestivalSession, args["session_id"])
@@ -48,8 +49,10 @@ def _visible_order(order_id: str) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
         raise NotFound(_("No such order."))
-    if not current_user.has_role("admin", "treasurer") and order.organization_id != current_user.organization_id:
-        raise Forbidden(_("You may not do this."))
+    if current_user.has_role("admin", "treasurer"):
+        return order
+    if not current_user.has_role("seller") or order.organization_id != current_user.organization_id:
+        raise Forbidden(_("You may not do this."))  # gate staff verify codes; they do not read orders
     return order
 
 

@@ -8,18 +8,27 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..festivals.models import Festival
 from ..revenue import statements
+from .schemas import ID_RANGE
+
+
+
+def sensible_year(value):
+    """Statements cover the years people sell in; a year like 9999 is a typo, not a request."""
+    if not 2000 <= value.year <= 2100:
+        raise ValidationError("Give a date between the years 2000 and 2100.")
 
 bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Revenue statements")
 
 
 class StatementQuerySchema(Schema):
-    festival = fields.Integer(required=True, strict=False)
-    from_ = fields.AwareDateTime(data_key="from", required=True, metadata={"description": "ISO 8601 with offset"})
-    to = fields.AwareDateTime(required=True)
+    festival = fields.Integer(required=True, strict=False, validate=ID_RANGE)
+    from_ = fields.AwareDateTime(data_key="from", required=True, validate=sensible_year,
+                                 metadata={"description": "ISO 8601 with offset, years 2000-2100"})
+    to = fields.AwareDateTime(required=True, validate=sensible_year)
 
     @validates_schema
     def ordered(self, data, **kwargs):
-        if data["to"] <= data["from_"]:
+        if "to" in data and "from_" in data and data["to"] <= data["from_"]:
             raise ValidationError("'to' must come after 'from'.", "to")
 
 

@@ -1,6 +1,12 @@
 """Marshmallow schemas: the single declaration behind validation and the OpenAPI document."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..money import MAX_SATANG
+
+#: database ids are 32-bit on every engine we run on: larger numbers are refused as invalid, not
+#: passed on to overflow in the driver
+ID_RANGE = validate.Range(1, 2**31 - 1)
+
 
 class ApiErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "stable error code"})
@@ -37,7 +43,7 @@ class SessionListSchema(Schema):
 
 
 class SessionQuerySchema(Schema):
-    festival = fields.Integer(metadata={"description": "only the sessions of this festival"})
+    festival = fields.Integer(validate=ID_RANGE, metadata={"description": "only the sessions of this festival"})
 
 
 class OrganizationRefSchema(Schema):
@@ -76,12 +82,12 @@ class BestAvailableSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
-    session_id = fields.Integer(required=True, strict=True)
-    seat_ids = fields.List(fields.Integer(strict=True), metadata={"description": "or best_available"})
+    session_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    seat_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), metadata={"description": "or best_available"})
     best_available = fields.Nested(BestAvailableSchema, metadata={"description": "or seat_ids"})
     payment_method = fields.String(required=True, validate=validate.OneOf(
         ["cash", "transfer", "promptpay", "complimentary"]))
-    received_satang = fields.Integer(strict=True, validate=validate.Range(min=0),
+    received_satang = fields.Integer(strict=True, validate=validate.Range(0, MAX_SATANG),
                                      metadata={"description": "cash handed over (change is returned)"})
     reference = fields.String(load_default="", validate=validate.Length(max=100),
                               metadata={"description": "bank transfer reference (required for transfer)"})

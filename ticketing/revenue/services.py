@@ -1,7 +1,7 @@
 """Split rules, central fund expenses and closing statement periods (one audit entry per change)."""
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -19,6 +19,9 @@ from .models import ClosedPeriod, Expense, SplitRule
 
 RECEIPT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_RECEIPT_BYTES = 10_000_000
+#: a sale takes its ledger time when it starts and commits a moment later: a period is closed only
+#: when no sale that started inside it can still be in flight
+CLOSE_GRACE = timedelta(minutes=10)
 
 
 def _category_codes(festival_id: int) -> set[str]:
@@ -122,8 +125,9 @@ def close_period(actor, festival, starts_at: datetime, ends_at: datetime) -> Clo
     """Freeze a period's statement. Only a period that is over, and that overlaps no closed one."""
     if ends_at <= starts_at:
         raise Invalid(_("The end must come after the start."))
-    if ends_at > utcnow():
-        raise Conflict(_("A period can be closed only once it is over."), code="period_not_over")
+    if ends_at > utcnow() - CLOSE_GRACE:
+        raise Conflict(_("A period can be closed once it has been over for %(n)d minutes (sales in progress at "
+                         "its end must land first).", n=CLOSE_GRACE.seconds // 60), code="period_not_over")
     if statements.is_closed(festival.id, starts_at, ends_at):
         raise Conflict(_("This period overlaps a closed one."), code="period_closed")
     snapshot = statements.build(festival.id, starts_at, ends_at).to_dict()

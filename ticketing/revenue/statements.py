@@ -75,7 +75,8 @@ class Statement:
     generated_at: str
     closed: bool
     organizations: list[OrganizationStatement]
-    central: CentralSummary
+    #: None in one organization's statement: the festival-wide figures are the treasurer's
+    central: CentralSummary | None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,7 +131,8 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     for line in lines.values():
         line.net_to_central_satang = line.custody_satang - line.share_satang
     return Statement(festival_id, festival.name_th, festival.name_en, starts_at.isoformat(), ends_at.isoformat(),
-                     utcnow().isoformat(), is_closed(festival_id, starts_at, ends_at), list(lines.values()), summary)
+                     utcnow().isoformat(), is_closed(festival_id, starts_at, ends_at), list(lines.values()),
+                     summary if organization_id is None else None)
 
 
 def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:

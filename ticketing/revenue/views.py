@@ -44,15 +44,21 @@ def _dates(festival) -> tuple[date, date]:
                               .order_by(LedgerEntry.at).limit(1))
     default_from = first.astimezone(BANGKOK).date() if first else today
     try:
-        start = date.fromisoformat(request.args.get("from") or default_from.isoformat())
-        end = date.fromisoformat(request.args.get("to") or max(today, default_from).isoformat())
+        start = _sensible(date.fromisoformat(request.args.get("from") or default_from.isoformat()))
+        end = _sensible(date.fromisoformat(request.args.get("to") or max(today, default_from).isoformat()))
     except ValueError:
-        flash(_("Give dates as YYYY-MM-DD."), "error")
-        start, end = default_from, today
+        flash(_("Give dates as YYYY-MM-DD, between the years 2000 and 2100."), "error")
+        start, end = default_from, max(today, default_from)
     if end < start:
         flash(_("The end must come after the start."), "error")
         end = start
     return start, end
+
+
+def _sensible(day: date) -> date:
+    if not 2000 <= day.year <= 2100:
+        raise ValueError(day)
+    return day
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -229,7 +235,7 @@ def _add_expense(festival) -> str:
     except ValueError:
         amount = None
     try:
-        spent_on = date.fromisoformat(request.form.get("spent_on") or "")
+        spent_on = _sensible(date.fromisoformat(request.form.get("spent_on") or ""))
     except ValueError:
         spent_on = None
     services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
@@ -258,10 +264,10 @@ def close():
 
     def close_it():
         try:
-            start = date.fromisoformat(request.form.get("from") or "")
-            end = date.fromisoformat(request.form.get("to") or "")
+            start = _sensible(date.fromisoformat(request.form.get("from") or ""))
+            end = _sensible(date.fromisoformat(request.form.get("to") or ""))
         except ValueError:
-            raise Invalid(_("Give dates as YYYY-MM-DD."))
+            raise Invalid(_("Give dates as YYYY-MM-DD, between the years 2000 and 2100."))
         services.close_period(current_user, festival, *_bounds(start, end))
         return _("The period is closed.")
     done = _posted(form, close_it, ".close", festival)

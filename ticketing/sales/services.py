@@ -23,7 +23,7 @@ from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .holds import free_for
 from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket, new_id
-from .shifts import current_shift, open_shift
+from .shifts import claim_open_shift, current_shift_id
 
 SALE_METHODS = ("cash", "transfer", "promptpay", "complimentary")
 MAX_SEATS_PER_ORDER = 50
@@ -118,27 +118,53 @@ def complimentary_left(organization_id: int, festival_id: int) -> int:
     return granted - used
 
 
-def existing_order(actor, idempotency_key: str | None) -> Order | None:
+def _check_quota(actor, session_id: int, seats: int) -> None:
+    """Complimentary seats stay within the organization's quota, also when two counters give seats
+    away at once: the quota row is claimed (locked until commit) before the seats given are counted."""
+    festival_id = db.session.get(FestivalSession, session_id).festival_id
+    db.session.execute(update(ComplimentaryQuota).where(
+        ComplimentaryQuota.festival_id == festival_id, ComplimentaryQuota.organization_id == actor.organization_id)
+        .values(seats=ComplimentaryQuota.seats))
+    if complimentary_left(actor.organization_id, festival_id) < seats:
+        db.session.rollback()
+        raise Invalid(_("Your organization's complimentary quota does not cover %(n)d more seats.", n=seats),
+                      code="quota_exceeded", details={"seat_ids": _("Over the complimentary quota.")})
+
+
+def existing_order(actor, idempotency_key: str | None, session_id, method: str, *, seat_ids=None,
+                   count: int | None = None) -> Order | None:
+    """The order an earlier request with this Idempotency-Key made (a retry after a dropped connection
+    gets it back instead of a second order), or None. A key sent again with another request (other
+    session, seats, number of seats or payment method) is refused: it is a client's mistake, and
+    answering with the first order would hide it."""
     if not idempotency_key:
         return None
-    return db.session.scalar(select(Order).where(Order.seller_id == actor.id, Order.idempotency_key == idempotency_key))
+    order = db.session.scalar(select(Order).where(Order.seller_id == actor.id,
+                                                  Order.idempotency_key == idempotency_key))
+    if order is None:
+        return None
+    seats = sorted(t.seat_id for t in order.tickets)
+    same = (order.session_id == session_id and order.payment_method == method
+            and (seat_ids is None or (isinstance(seat_ids, list) and sorted(seat_ids) == seats))
+            and (count is None or count == len(seats)))
+    if not same:
+        raise Conflict(_("This sale form was already used for order %(id)s. Reload the page (or, through the "
+                         "API, send a new Idempotency-Key) to make a new sale.", id=order.id[:8].upper()),
+                       code="idempotency_key_reused", details={"order_id": order.id})
+    return order
 
 
 def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
          idempotency_key: str | None = None) -> Order:
     """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then."""
     check_seller(actor)
-    earlier = existing_order(actor, idempotency_key)
+    earlier = existing_order(actor, idempotency_key, session_id, payment.method, seat_ids=seat_ids)
     if earlier is not None:
         return earlier
     ids = _validate(session_id, seat_ids, payment)
     lines = _seat_lines(actor, session_id, ids)
     complimentary = payment.method == "complimentary"
     total = 0 if complimentary else sum(line[2] for line in lines)
-    if complimentary and complimentary_left(actor.organization_id,
-                                            db.session.get(FestivalSession, session_id).festival_id) < len(ids):
-        raise Invalid(_("Your organization's complimentary quota does not cover %(n)d more seats.", n=len(ids)),
-                      code="quota_exceeded", details={"seat_ids": _("Over the complimentary quota.")})
     if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
         raise Invalid(_("The cash received is less than the total."),
                       details={"received": _("The cash received is less than the total.")})
@@ -148,10 +174,12 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
         SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), condition)
         .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
     if result.rowcount != len(ids):
-        return _lost_race(actor, session_id, ids, condition, idempotency_key)
+        return _lost_race(actor, session_id, ids, condition, idempotency_key, payment.method)
+    if complimentary:
+        _check_quota(actor, session_id, len(ids))
     buyer = buyer or {}
     order = Order(session_id=session_id, channel="complimentary" if complimentary else "counter",
-                  organization_id=actor.organization_id, seller_id=actor.id, shift_id=current_shift(actor).id,
+                  organization_id=actor.organization_id, seller_id=actor.id, shift_id=current_shift_id(actor),
                   buyer_name=str(buyer.get("name") or "")[:200], buyer_phone=str(buyer.get("phone") or "")[:40],
                   buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
                   total_satang=total, idempotency_key=idempotency_key,
@@ -172,14 +200,14 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     try:
         db.session.flush()
     except IntegrityError:
-        return _lost_race(actor, session_id, ids, condition, idempotency_key)
+        return _lost_race(actor, session_id, ids, condition, idempotency_key, payment.method)
     return order
 
 
-def _lost_race(actor, session_id, ids, condition, idempotency_key) -> Order:
+def _lost_race(actor, session_id, ids, condition, idempotency_key, method: str) -> Order:
     """Some seat went to someone else: undo everything, then name the seats (or return the twin order)."""
     db.session.rollback()
-    earlier = existing_order(actor, idempotency_key)  # the same request, retried, won the race
+    earlier = existing_order(actor, idempotency_key, session_id, method, seat_ids=ids)  # a retry won the race
     if earlier is not None:
         return earlier
     taken = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
@@ -196,24 +224,28 @@ def void_order(actor, order_id: str, reason: str) -> Order:
     is_admin = actor.has_role("admin")
     if not is_admin and not (actor.has_role("seller") and actor.organization_id == order.organization_id):
         raise Forbidden(_("You may only void your own organization's orders."))
-    shift = open_shift(actor)
-    if not is_admin and shift is None:
-        raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
-                       code="no_open_shift")
     if not reason or not reason.strip():
         raise Invalid(_("Give a reason for voiding."), details={"reason": _("Give a reason for voiding.")})
-    if order.status == "void":
+    shift_id = claim_open_shift(actor)
+    if not is_admin and shift_id is None:
+        raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
+                       code="no_open_shift")
+    # Only one void wins: the status changes only from paid, whoever else is voiding at the same time.
+    voided_at = utcnow()
+    if db.session.execute(update(Order).where(Order.id == order.id, Order.status == "paid")
+                          .values(status="void", voided_at=voided_at, void_reason=reason.strip()[:300])
+                          .execution_options(synchronize_session=False)).rowcount != 1:
         raise Conflict(_("This order is already void."), code="already_void")
+    db.session.refresh(order)
     db.session.execute(update(SeatInventory).where(
         SeatInventory.session_id == order.session_id, SeatInventory.seat_id.in_([t.seat_id for t in order.tickets]),
         SeatInventory.state == "sold").values(state="available", updated_at=utcnow()))
     for ticket in order.tickets:
         ticket.status = "void"
-    order.status, order.voided_at, order.void_reason = "void", utcnow(), reason.strip()[:300]
     payment = order.payments[0]
     record_refund(order)
     db.session.add(Refund(order_id=order.id, method=payment.method, amount_satang=payment.amount_satang,
-                          custodian_id=payment.custodian_id, shift_id=shift.id if shift else None, by_id=actor.id))
+                          custodian_id=payment.custodian_id, shift_id=shift_id, by_id=actor.id))
     audit.record(actor, "order.void", "order", order.id, {"status": "paid"},
                  {"status": "void", "reason": order.void_reason, "refund_satang": payment.amount_satang})
     return order

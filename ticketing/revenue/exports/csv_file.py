@@ -30,8 +30,10 @@ def statement_csv(statement: Statement) -> str:
                "name_en": safe(org.name_en)}
         row.update({key: whole(getattr(org, key)) for key in ORGANIZATION_FIELDS})
         writer.writerow(row)
-    central_th, central_en = in_both("Central fund")
-    row = {"record_type": "central", "organization_code": "", "name_th": safe(central_th), "name_en": safe(central_en)}
-    row.update({key: whole(getattr(statement.central, key)) for key in CENTRAL_FIELDS})
-    writer.writerow(row)
+    if statement.central is not None:
+        central_th, central_en = in_both("Central fund")
+        row = {"record_type": "central", "organization_code": "", "name_th": safe(central_th),
+               "name_en": safe(central_en)}
+        row.update({key: whole(getattr(statement.central, key)) for key in CENTRAL_FIELDS})
+        writer.writerow(row)
     return buf.getvalue()

@@ -325,7 +325,8 @@ class _StatementPdf:
         for org in self.s.organizations:
             self.organization(org)
         self.y -= 2 * mm
-        self.central()
+        if self.s.central is not None:
+            self.central()
         self.signatures()
         self.footer()
         self.c.showPage()

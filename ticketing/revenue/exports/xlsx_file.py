@@ -137,10 +137,14 @@ def _summary_sheet(ws, statement: Statement) -> None:
     for column, key in enumerate(amounts, start=7):
         _amount(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
     _text(ws, row + 1, 1, both("A negative amount to remit means the central fund pays the organization."))
-    row += 3
+    if statement.central is not None:
+        _central_block(ws, row + 3, statement.central)
+    _widths(ws, [16, 34, 34, 12, 14, 12, 16, 16, 16, 16, 18])
+
+
+def _central_block(ws, row: int, c) -> None:
     _text(ws, row, 1, both("Central fund summary"), bold=True, size=12)
     _text(ws, row, 7, _lines(in_both("Amount (baht)")), bold=True).alignment = Alignment(wrap_text=True)
-    c = statement.central
     for label, satang, strong in central_rows(c):
         row += 1
         _text(ws, row, 2, joined(label), bold=strong)
@@ -148,7 +152,6 @@ def _summary_sheet(ws, statement: Statement) -> None:
     row += 1
     _text(ws, row, 2, joined(in_both("Net in words")))
     _text(ws, row, 3, baht_text(c.net_satang))
-    _widths(ws, [16, 34, 34, 12, 14, 12, 16, 16, 16, 16, 18])
 
 
 def _organization_sheet(ws, statement: Statement, org: OrganizationStatement) -> None:
