@@ -57,8 +57,8 @@ def gunicorn(app):
     db.engine.dispose()
 
 
-def buy(url: str, token: str, session_id: int, seat_ids: list[int]) -> tuple[int, dict]:
-    body = json.dumps({"session_id": session_id, "seat_ids": seat_ids, "payment_method": "cash"}).encode()
+def buy(url: str, token: str, session_id: int, seat_ids: list[int], **extra) -> tuple[int, dict]:
+    body = json.dumps({"session_id": session_id, "seat_ids": seat_ids, "payment_method": "cash", **extra}).encode()
     req = urllib.request.Request(f"{url}/api/v1/orders", data=body, method="POST", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
@@ -129,6 +129,32 @@ def test_processes_race_through_gunicorn(gunicorn, counters):
             _check_round(results, seats)
             sold += seats
     _check_database(sold)
+
+
+def test_complimentary_quota_holds_when_counters_give_seats_away_at_once(gunicorn, make):
+    """Eight sellers of one organization give one seat each away at the same moment, with a quota of
+    three: exactly three get their seats, the others are told the quota is used up."""
+    from ticketing.sales.services import set_quota
+
+    festival = make.festival()
+    session = festival.sessions[0]
+    org = make.org()
+    tokens = [issue_token(None, make.user(f"giver{i}", roles=["seller"], org=org)) for i in range(CLIENTS)]
+    set_quota(None, festival, org.id, 3)
+    db.session.commit()
+    seat_ids = [s.id for s in inventory.seat_views(session.id)][:CLIENTS]
+    barrier = threading.Barrier(CLIENTS)
+
+    def give(i):
+        barrier.wait()
+        return buy(gunicorn, tokens[i], session.id, [seat_ids[i]], payment_method="complimentary", reason="แขก")
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(give, range(CLIENTS)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 3 + [422] * (CLIENTS - 3), results
+    assert all(body["error"] == "quota_exceeded" for status, body in results if status == 422)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "valid")) == 3
 
 
 def test_database_refuses_a_second_live_ticket(app, counters, client):
