@@ -93,6 +93,7 @@ def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
     page.click("#selection-form button.primary")  # no reason: refused, and nothing is lost
     page.wait_for_selector(".flash.error")
     assert page.inner_text("#selected-count") == "3"
+    assert page.eval_on_selector("#action", "el => el.value") == "block"  # not back to "allocate"
     page.wait_for_timeout(200)
     assert page.evaluate("document.querySelector('#seatmap svg').style.transform").split(")")[0] == \
         scale.split(")")[0]  # the same zoom as before the reload
@@ -119,8 +120,8 @@ def test_seller_sees_its_allocation_highlighted_in_thai(live, browser, make):
         .map(c => [getComputedStyle(c).stroke, getComputedStyle(c).fill])""")
     own, others, pool = styles[:10], styles[10:20], styles[20:30]
     assert all(s[0] == "rgb(17, 17, 17)" for s in own)
-    assert all(s[1] == "rgb(218, 220, 224)" for s in others)
-    assert all(s[1] != "rgb(218, 220, 224)" and s[0] != "rgb(17, 17, 17)" for s in pool)
+    assert all(s[1] == "rgb(227, 229, 232)" for s in others)
+    assert all(s[1] != "rgb(227, 229, 232)" and s[0] != "rgb(17, 17, 17)" for s in pool)
     assert "ที่นั่งขององค์กรคุณ" in page.inner_text(".legend")
     assert page.evaluate("document.fonts.check('16px Sarabun', 'ที่นั่ง')")
     page.wait_for_timeout(300)

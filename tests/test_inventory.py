@@ -241,7 +241,7 @@ def test_seller_sees_own_allocation_outlined(client, make):
     login(client, "s1")
     svg = client.get(f"/sessions/{session.id}/map.svg").get_data(as_text=True)
     assert f".a.o{seller.organization_id}{{stroke:#111" in svg
-    assert f".a.o{other.id}{{fill:#dadce0" in svg
+    assert f".a.o{other.id}{{fill:#e3e5e8" in svg
     assert client.get(f"/admin/sessions/{session.id}/seats").status_code == 403
 
 

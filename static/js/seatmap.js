@@ -68,11 +68,18 @@
   });
   // Zoom, pan and (after a refused change) the selection survive the page reload that follows a form:
   // a seller or admin keeps working where they were.
-  var memoryKey = 'seatmap:' + location.pathname;
+  var memoryKey = 'seatmap:' + (viewport.dataset.memory || location.pathname);
+  function formValues() {
+    var values = {};
+    if (form) form.querySelectorAll('select, input:not([type=hidden])').forEach(function (el) {
+      if (el.name) values[el.name] = el.value;
+    });
+    return values;
+  }
   function remember() {
     var pan = panzoom.getPan();
     sessionStorage.setItem(memoryKey, JSON.stringify({ scale: panzoom.getScale(), x: pan.x, y: pan.y,
-      ids: Array.from(selected), at: Date.now() }));
+      ids: Array.from(selected), values: formValues(), at: Date.now() }));
   }
   document.addEventListener('submit', remember);
   window.addEventListener('pagehide', remember);
@@ -85,6 +92,10 @@
         kept.ids.forEach(function (id) {
           var seat = svg.querySelector('circle[data-id="' + id + '"]');
           if (seat) { selected.add(id); seat.classList.add('sel'); }
+        });
+        Object.keys(kept.values || {}).forEach(function (name) {  // the action chosen, the reason typed
+          var el = form && form.querySelector('[name="' + name + '"]');
+          if (el) { el.value = kept.values[name]; el.dispatchEvent(new Event('change', { bubbles: true })); }
         });
       }
     }

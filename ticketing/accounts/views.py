@@ -1,5 +1,5 @@
 """Login, language switch, and the admin pages for organizations, users and API tokens."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -140,7 +140,8 @@ def user_edit(user_id):
     if user:
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                     .order_by(ApiToken.created_at.desc())).all()
-    return render_template("accounts/user_edit.html", form=form, user=user, tokens=tokens)
+    return render_template("accounts/user_edit.html", form=form, user=user, tokens=tokens,
+                           new_token=session.pop("new_token", None))
 
 
 @bp.post("/admin/users/<int:user_id>/tokens")
@@ -149,7 +150,7 @@ def token_issue(user_id):
     user = db.get_or_404(User, user_id)
     token = services.issue_token(current_user, user)
     db.session.commit()
-    flash(_("New API token (copy it now, it will not be shown again): %(token)s", token=token), "token")
+    session["new_token"] = token  # shown once, on the next page, then gone
     return redirect(url_for(".user_edit", user_id=user.id))
 
 

@@ -27,7 +27,8 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
     """Everything a page needs to draw the map and its legend."""
     seating_map = map_of(session.festival_id)
     if seating_map is None:
-        return {"svg": None, "categories": [], "organizations": services.member_organizations()}
+        return {"svg": None, "categories": [], "organizations": services.member_organizations(),
+                "state_colors": STATE_COLORS}
     orgs = services.member_organizations()
     colors = {o.id: org_color(i) for i, o in enumerate(orgs)}
     categories = services.categories_for_session(session)
@@ -35,7 +36,7 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
     return {"seats": seats, "svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
             "map_width": seating_map.width, "map_height": seating_map.height,
             "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id),
-            "held_color": STATE_COLORS["held"]}
+            "state_colors": STATE_COLORS}
 
 
 def _org_choices(include_none_label=None):

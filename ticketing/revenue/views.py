@@ -123,10 +123,11 @@ def ledger_csv():
                     headers={"Content-Disposition": f"attachment; filename=ledger-{festival.year}-{start}-{end}.csv"})
 
 
-def _posted(form, action, endpoint: str, festival):
+def _posted(form, action, endpoint: str, festival, errors: dict | None = None):
     """What every form here does on POST: check the CSRF token, run ``action`` (a service call that
-    returns the message to show), commit and redirect; on a ServiceError roll back, show it and let
-    the page render again. Returns the redirect, or None."""
+    returns the message to show), commit and redirect; on a ServiceError roll back, show it (its field
+    messages also go into ``errors``, for the page to mark the fields) and let the page render again.
+    Returns the redirect, or None."""
     if request.method != "POST":
         return None
     try:
@@ -137,6 +138,8 @@ def _posted(form, action, endpoint: str, festival):
     except ServiceError as err:
         db.session.rollback()
         apply_service_error(None, err)
+        if errors is not None:
+            errors.update({k: v for k, v in err.details.items() if isinstance(v, str)})
         return None
     flash(message, "success")
     return redirect(url_for(endpoint, festival=festival.id))
@@ -218,26 +221,35 @@ def _rules_from_form() -> list[dict]:
 def expenses():
     festival = _festival()
     form = FlaskForm()
-    done = _posted(form, lambda: _add_expense(festival), ".expenses", festival)
+    errors: dict = {}
+    done = _posted(form, lambda: _add_expense(festival), ".expenses", festival, errors)
     if done:
         return done
     rows = db.session.scalars(select(Expense).where(Expense.festival_id == festival.id)
                               .order_by(Expense.spent_on.desc(), Expense.id.desc())).all()
     values = request.form if request.method == "POST" else {}
-    return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form, values=values)
+    return render_template("revenue/expenses.html", festival=festival, expenses=rows, form=form, values=values,
+                           errors=errors)
 
 
 def _add_expense(festival) -> str:
     upload = request.files.get("receipt")
     data = upload.read(services.MAX_RECEIPT_BYTES + 1) if upload and upload.filename else None
+    typed = {}
     try:
         amount = parse_baht(request.form.get("amount") or "")
     except ValueError:
         amount = None
+        if (request.form.get("amount") or "").strip():
+            typed["amount"] = _("Give the amount in baht as a number, like 15,000 or 1500.50.")
     try:
         spent_on = _sensible(date.fromisoformat(request.form.get("spent_on") or ""))
     except ValueError:
         spent_on = None
+        if request.form.get("spent_on"):
+            typed["spent_on"] = _("Give a date between the years 2000 and 2100.")
+    if typed:
+        raise Invalid(_("Some values are wrong; see the marked fields."), details=typed)
     services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
                          amount_satang=amount, payee=request.form.get("payee", ""),
                          note=request.form.get("note", ""), receipt_name=upload.filename if data else None,

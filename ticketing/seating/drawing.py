@@ -12,7 +12,7 @@ from markupsafe import escape
 from ..inventory.services import SeatView
 
 STATE_CLASS = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
-STATE_COLORS = {"held": "#e040fb", "sold": "#5f6368", "blocked": "#202124"}
+STATE_COLORS = {"held": "#e040fb", "sold": "#9aa0a6", "blocked": "#111111", "other": "#e3e5e8"}
 #: one colour per member organization, in display order (colour-blind friendly, Okabe–Ito + extras)
 ORG_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f3c8d", "#8c564b", "#999933",
               "#3969ac", "#f2b701", "#e73f74")
@@ -24,15 +24,19 @@ def org_color(index: int) -> str:
 
 def _style(categories, org_colors: dict[int, str], own_org_id: int | None) -> str:
     rules = [".seat{stroke-width:1.2}", ".h{fill:%s}" % STATE_COLORS["held"],
-             ".s{fill:%s}" % STATE_COLORS["sold"], ".b{fill:%s;opacity:.55}" % STATE_COLORS["blocked"],
+             ".s{fill:%s}" % STATE_COLORS["sold"], ".b{fill:%s}" % STATE_COLORS["blocked"],
              ".sel{stroke:#000!important;stroke-width:2.5}", "text{font:7px Sarabun,sans-serif;fill:#333}"]
     for c in categories:
         rules.append(".c%d{stroke:%s}.a.c%d{fill:%s}" % (c.id, c.color, c.id, c.color))
+    if own_org_id is None and org_colors:
+        # The allocation view: the shared pool's free seats are rings in their category's colour, so
+        # that an organization's colour (solid) is never mistaken for a category's.
+        rules.append(".a{fill:#fff!important;stroke-width:2.2}")
     for org_id, color in org_colors.items():
         if own_org_id is None:
-            rules.append(".a.o%d{fill:%s}" % (org_id, color))
+            rules.append(".a.o%d{fill:%s!important;stroke:%s}" % (org_id, color, color))
         elif org_id != own_org_id:
-            rules.append(".a.o%d{fill:#dadce0;stroke:#dadce0}" % org_id)
+            rules.append(".a.o%d{fill:%s;stroke:%s}" % (org_id, STATE_COLORS["other"], STATE_COLORS["other"]))
     if own_org_id is not None:
         rules.append(".a.o%d{stroke:#111;stroke-width:2}" % own_org_id)
     return "".join(rules)
