@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from conftest import login
 from ticketing.extensions import db
+from ticketing.money import format_thb
 from ticketing.inventory import services as inventory
 from ticketing.revenue import check, services
 from ticketing.revenue.models import ClosedPeriod, Expense, SplitRule
@@ -43,6 +44,19 @@ def test_dashboard_for_the_treasurer(client, day_of_sales):
     page = client.get("/revenue/", query_string=_query(festival)).get_data(as_text=True)
     assert page.count('class="chart"') == 4 and 'id="central-summary"' in page and 'id="fairness-table"' in page
     assert check.problems() == []
+
+
+def test_dashboard_shows_sales_per_day_over_a_longer_period(client, day_of_sales):
+    festival, _s, orders = day_of_sales
+    login(client, "treasurer")
+    today = utcnow().astimezone(BANGKOK).date()
+    query = {"festival": festival.id, "from": (today - timedelta(days=2)).isoformat(), "to": today.isoformat()}
+    page = client.get("/revenue/", query_string=query).get_data(as_text=True)
+    assert page.count('class="chart"') == 5
+    day_chart = page.split('class="chart"')[1].split("</svg>")[0]
+    assert day_chart.count("<rect") == 3  # one bar per day
+    net = sum(o.total_satang for o in orders[1:])  # the first order was voided the same day
+    assert format_thb(net) in day_chart
 
 
 def test_a_seller_sees_only_its_own_organization(client, day_of_sales):

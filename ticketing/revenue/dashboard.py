@@ -1,6 +1,6 @@
 """Figures for the treasurer's dashboard: sales broken down several ways, and fairness of allocation."""
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from ..inventory.models import SeatInventory
 from ..sales.models import Order, Payment, Ticket
 from ..seating.models import PriceCategory
 from .models import LedgerEntry
+from .statements import day_bounds
 
 
 def _name(model, lang: str):
@@ -44,6 +45,26 @@ def breakdowns(festival_id: int, starts_at: datetime, ends_at: datetime,
                        .join(PriceCategory, PriceCategory.id == Ticket.category_id).where(*in_period)
                        .group_by(category_name, PriceCategory.id).order_by(PriceCategory.id))
     return {"organization": by_org, "session": by_session, "category": by_category, "method": by_method}
+
+
+#: a day-by-day chart for periods up to this long (a festival's selling season); longer ones skip it
+MAX_DAYS = 62
+
+
+def by_day(festival_id: int, first: date, last: date) -> list[tuple[date, int]]:
+    """Money paid (net of refunds) on each Ubon day from ``first`` to ``last``: sales over time."""
+    if (last - first).days + 1 > MAX_DAYS:
+        return []
+    days = []
+    day = first
+    while day <= last:
+        starts, ends = day_bounds(day)
+        amount = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_satang), 0)).where(
+            LedgerEntry.festival_id == festival_id, LedgerEntry.kind == "custody",
+            LedgerEntry.at >= starts, LedgerEntry.at < ends))
+        days.append((day, int(amount)))
+        day += timedelta(days=1)
+    return days
 
 
 def fairness(festival_id: int, lang: str = "th") -> list[dict]:

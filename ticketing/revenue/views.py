@@ -19,7 +19,7 @@ from ..i18n import lang
 from ..inventory.services import categories_for_session, member_organizations
 from ..money import format_thb, parse_baht
 from ..sales.methods import method_name
-from ..timeutil import BANGKOK, utcnow
+from ..timeutil import BANGKOK, format_date, utcnow
 from . import check, dashboard, exports, services, statements
 from .ledger_csv import ledger_csv_rows
 from .charts import bar_chart
@@ -85,6 +85,10 @@ def index():
                   "method": _("Sales by payment method, net of refunds (baht)")}
         data["method"] = [(method_name(method), amount) for method, amount in data["method"]]
         charts = [bar_chart(rows, titles[key]) for key, rows in data.items()]
+        days = dashboard.by_day(festival.id, start, end)
+        if len(days) > 1:
+            charts.insert(0, bar_chart([(format_date(day, lang()), amount) for day, amount in days],
+                                       _("Sales per day, net of refunds (baht)")))
         fairness = dashboard.fairness(festival.id, lang())
     query = {"festival": festival.id, "from": start.isoformat(), "to": end.isoformat()}
     return render_template("revenue/index.html", festival=festival, festivals=list_festivals(), statement=statement,
