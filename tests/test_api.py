@@ -52,6 +52,26 @@ def test_unknown_session_is_json_404(client, auth):
     assert resp.status_code == 404 and resp.json["error"] == "not_found" and resp.json["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/sessions/9223372036854775808/seats",
+                                  "/api/v1/sessions/9223372036854775808/revocations",
+                                  "/api/v1/sessions/99999/revocations", "/api/v1/no-such-thing"])
+def test_unknown_things_are_json_404_never_500(client, auth, path):
+    resp = client.get(path, headers=auth)
+    assert resp.status_code == 404 and resp.is_json and resp.json["error"] == "not_found", resp.data[:200]
+
+
+def test_unreadable_json_is_a_json_400(client, auth):
+    resp = client.post("/api/v1/orders", data="{not json", headers={**auth, "Content-Type": "application/json"})
+    assert resp.status_code in (400, 422) and resp.is_json and resp.json["error"] in ("bad_request", "invalid")
+
+
+def test_the_documented_error_body_is_the_one_sent(client):
+    doc = client.get("/api/v1/openapi.json").json
+    error = doc["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]
+    name = error["$ref"].rsplit("/", 1)[1]
+    assert {"error", "message", "fields", "seats", "order_id"} <= set(doc["components"]["schemas"][name]["properties"])
+
+
 def test_api_errors_in_english_when_asked(client, auth):
     client.set_cookie("lang", "en")
     resp = client.get("/api/v1/sessions/12345/seats", headers=auth)

@@ -113,6 +113,13 @@ def test_blocked_seat_and_other_organizations_allocation(client, shop, make):
     assert _order(client, shop, [seats[2].id]).status_code == 201  # its own allocation
 
 
+def test_an_empty_buyer_email_is_fine_a_wrong_one_is_not(client, shop):
+    ok = _order(client, shop, [shop["seats"][0].id], buyer={"name": "x", "email": ""})
+    assert ok.status_code == 201, ok.json
+    bad = _order(client, shop, [shop["seats"][1].id], buyer={"email": "nobody@"})
+    assert bad.status_code == 422 and "buyer" in str(bad.json["fields"])
+
+
 def test_only_sellers_sell(client, shop, make):
     boss = make.user("boss", roles=["admin", "treasurer"])
     token = issue_token(None, boss)

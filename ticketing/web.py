@@ -32,16 +32,20 @@ def register_error_pages(app) -> None:
     def csrf_error(err):
         return page(400, _("The form expired or was sent twice; go back, reload the page and try again."))
 
+    def api_error(err):
+        from .api import http_error_response
+        return http_error_response(err)
+
     @app.errorhandler(403)
     def forbidden(err):
         if request.path.startswith("/api/"):
-            return err
+            return api_error(err)
         return page(403, _("Your account may not open this page."))
 
     @app.errorhandler(404)
     def not_found(err):
         if request.path.startswith("/api/"):
-            return err
+            return api_error(err)
         return page(404, _("This page does not exist."))
 
     @app.errorhandler(500)
@@ -49,7 +53,6 @@ def register_error_pages(app) -> None:
         from .extensions import db
         db.session.rollback()
         if request.path.startswith("/api/"):
-            from .api import http_error_response
-            return http_error_response(err)
+            return api_error(err)
         return page(500, _("Something went wrong on our side; nothing was saved. Try again, and tell the "
                            "secretariat if it happens again."))

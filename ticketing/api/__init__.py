@@ -18,10 +18,12 @@ def error_response(status: int, code: str, message: str, field_errors=None, extr
 
 
 def http_error_response(err: HTTPException):
-    codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
-    messages = {401: _("Sign in or send 'Authorization: Bearer <token>'."), 403: _("You may not do this."),
-                404: _("Not found."), 422: _("Some values are wrong."),
+    messages = {400: _("The request could not be read: send JSON with 'Content-Type: application/json'."),
+                401: _("Sign in or send 'Authorization: Bearer <token>'."), 403: _("You may not do this."),
+                404: _("Not found."), 405: _("This method is not allowed here."),
+                413: _("The request is too large."), 422: _("Some values are wrong."),
                 500: _("Something went wrong on our side; nothing was saved. Try again.")}
     fields = None
     if err.code == 422:
@@ -45,10 +47,14 @@ def register_api(app) -> None:
     from flask_smorest import Api
 
     from .orders import bp as orders_bp
+    from .schemas import ApiErrorSchema
     from .revenue import bp as revenue_bp
     from .views import bp
 
-    api = Api(app)
+    class TicketingApi(Api):
+        ERROR_SCHEMA = ApiErrorSchema  # the error body every endpoint sends, in the OpenAPI document
+
+    api = TicketingApi(app)
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):

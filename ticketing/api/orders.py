@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..sales import services
@@ -13,6 +13,7 @@ from ..sales.models import Order
 from ..tickets.codes import public_pem
 from ..tickets.services import revocations, signing_key
 from ..tickets.views import pdf_response
+from .views import session_or_404
 from .schemas import ApiErrorSchema, OrderCreateSchema, OrderSchema, PublicKeySchema, RevocationSchema, VoidSchema
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
@@ -33,8 +34,8 @@ def create_order(args):
         if earlier is not None:
             return earlier
         session = db.session.get(FestivalSession, args["session_id"])
-        if session is None:
-            raise NotFound(_("No such session."))
+        if session is None:  # the same answer as for seat_ids (services.sell)
+            raise Invalid(_("Some values are wrong."), details={"session_id": _("No such session.")})
         services.check_seller(current_user)
         wanted = args["best_available"]
         seat_ids = best_available(current_user, session, wanted["count"], wanted["category"], wanted["section"])
@@ -84,7 +85,7 @@ def order_tickets_pdf(order_id):
 @bp.response(200, RevocationSchema)
 def session_revocations(session_id):
     """For gate devices working offline: codes that verify but must be refused."""
-    return {"session_id": session_id, **revocations(session_id)}
+    return {"session_id": session_or_404(session_id).id, **revocations(session_id)}
 
 
 @bp.route("/tickets/public-key")

@@ -23,8 +23,9 @@ bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Reven
 class StatementQuerySchema(Schema):
     festival = fields.Integer(required=True, strict=False, validate=ID_RANGE)
     from_ = fields.AwareDateTime(data_key="from", required=True, validate=sensible_year,
-                                 metadata={"description": "ISO 8601 with offset, years 2000-2100"})
-    to = fields.AwareDateTime(required=True, validate=sensible_year)
+                                 metadata={"description": "ISO 8601 with a UTC offset, years 2000-2100"})
+    to = fields.AwareDateTime(required=True, validate=sensible_year,
+                              metadata={"description": "ISO 8601 with a UTC offset, after 'from', years 2000-2100"})
 
     @validates_schema
     def ordered(self, data, **kwargs):

@@ -13,6 +13,7 @@ class ApiErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "human text in the caller's language"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "field errors, when a value was wrong"})
     seats = fields.List(fields.Integer(), metadata={"description": "seats_taken: the seats sold meanwhile"})
+    order_id = fields.String(metadata={"description": "idempotency_key_reused: the order the key made"})
 
 
 class FestivalSchema(Schema):
@@ -69,10 +70,16 @@ class SeatListSchema(Schema):
     seats = fields.List(fields.Nested(SeatSchema))
 
 
+def _empty_or_email(value: str) -> None:
+    if value:
+        validate.Email()(value)
+
+
 class BuyerSchema(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=200))
     phone = fields.String(load_default="", validate=validate.Length(max=40))
-    email = fields.Email(load_default="")
+    email = fields.String(load_default="", validate=_empty_or_email,
+                          metadata={"description": "empty, or an e-mail address"})
 
 
 class BestAvailableSchema(Schema):
@@ -82,6 +89,7 @@ class BestAvailableSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
+    """Send either ``seat_ids`` or ``best_available``, not both."""
     session_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     seat_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), metadata={"description": "or best_available"})
     best_available = fields.Nested(BestAvailableSchema, metadata={"description": "or seat_ids"})
@@ -135,7 +143,8 @@ class OrderSchema(Schema):
 
 
 class VoidSchema(Schema):
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300),
+                           metadata={"description": "why the order is voided (not blank)"})
 
 
 class RevocationSchema(Schema):

@@ -31,13 +31,19 @@ def sessions(args):
                          for s in list_sessions(args.get("festival"))]}
 
 
+def session_or_404(session_id: int) -> FestivalSession:
+    """The session, or the API's 404 (also for ids no database column can hold)."""
+    session = db.session.get(FestivalSession, session_id) if 1 <= session_id < 2**31 else None
+    if session is None:
+        raise NotFound(_("No such session."))
+    return session
+
+
 @bp.route("/sessions/<int:session_id>/seats")
 @bp.response(200, SeatListSchema)
 def seats(session_id):
     """Every seat of a session with its state, category, price and allocation, in seat-map order."""
-    session = db.session.get(FestivalSession, session_id)
-    if session is None:
-        raise NotFound(_("No such session."))
+    session = session_or_404(session_id)
     categories = {c.id: c for c in categories_for_session(session)}
     orgs = {o.id: {"id": o.id, "code": o.code} for o in member_organizations()}
     return {"session_id": session.id, "seats": [
