@@ -1,6 +1,7 @@
 """The treasurer's pages: dashboard, exports read back, rules, expenses, closing; who sees what."""
 import csv
 import io
+import subprocess
 from datetime import timedelta
 
 import openpyxl
@@ -70,7 +71,7 @@ def test_a_seller_sees_only_its_own_organization(client, day_of_sales):
     assert client.get("/revenue/ledger.csv").status_code == 403
 
 
-def test_a_sellers_exports_hold_only_its_own_figures(client, day_of_sales):
+def test_a_sellers_exports_hold_only_its_own_figures(client, day_of_sales, tmp_path):
     festival, sellers, _o = day_of_sales
     login(client, "seller2")
     query = _query(festival)
@@ -82,7 +83,10 @@ def test_a_sellers_exports_hold_only_its_own_figures(client, day_of_sales):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/revenue/statement.xlsx", query_string=query).data))
     cells = " ".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value is not None)
     assert "Central fund summary" not in cells and "สรุปกองกลาง" not in cells
-    assert client.get("/revenue/statement.pdf", query_string=query).data.startswith(b"%PDF")
+    (tmp_path / "mine.pdf").write_bytes(client.get("/revenue/statement.pdf", query_string=query).data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "mine.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "สรุปกองกลาง" not in text and body["organizations"][0]["name_th"] in text
 
 
 @pytest.mark.parametrize("query", [{"from": "9999-12-31"}, {"to": "0001-01-01"}, {"from": "2026-13-01"},
@@ -91,6 +95,9 @@ def test_odd_dates_and_festivals_get_a_message_not_an_error(client, day_of_sales
     login(client, "treasurer")
     for path in ("/revenue/", "/revenue/statement.csv", "/revenue/ledger.csv"):
         assert client.get(path, query_string=query).status_code == 200, path
+    page = client.get("/revenue/", query_string=query).get_data(as_text=True)
+    if "festival" not in query:  # a wrong date is said; an unknown festival falls back to the first
+        assert "2000" in page and 'class="flash error"' in page
 
 
 def test_exports_match_the_json_statement_to_the_satang(client, day_of_sales):

@@ -66,3 +66,20 @@ def period_bounds_text(starts_at: datetime, ends_at: datetime, locale: str) -> t
     if start.time() == end.time() == datetime.min.time():
         return format_date(start, locale), format_date(end - timedelta(days=1), locale)
     return format_datetime(starts_at, locale), format_datetime(ends_at, locale)
+
+
+#: the years anyone sells, spends or reports in; a date outside them is a typo (and 9999-12-31 plus a
+#: day overflows), so forms, the API and services refuse it instead of failing
+SERVICE_YEARS = (2000, 2100)
+
+
+def in_service_years(value: date | datetime) -> bool:
+    return SERVICE_YEARS[0] <= value.year <= SERVICE_YEARS[1]
+
+
+def parse_day(text: str) -> date:
+    """'2027-07-19' -> date; ValueError for anything else, or a year outside ``SERVICE_YEARS``."""
+    day = date.fromisoformat(text)
+    if not in_service_years(day):
+        raise ValueError(text)
+    return day

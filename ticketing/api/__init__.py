@@ -71,8 +71,6 @@ def register_api(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        if (err.code or 500) >= 500:
-            db.session.rollback()  # a failed statement leaves the session unusable for the answer
         if request.path.startswith(API_PREFIX):
             return http_error_response(err)
         return err

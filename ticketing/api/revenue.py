@@ -8,13 +8,12 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..festivals.models import Festival
 from ..revenue import statements
+from ..timeutil import in_service_years
 from .schemas import ID_RANGE
 
 
-
 def sensible_year(value):
-    """Statements cover the years people sell in; a year like 9999 is a typo, not a request."""
-    if not 2000 <= value.year <= 2100:
+    if not in_service_years(value):
         raise ValidationError("Give a date between the years 2000 and 2100.")
 
 bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Revenue statements")

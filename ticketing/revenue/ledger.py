@@ -15,7 +15,8 @@ def _central_fund():
     return select(Organization.id).where(Organization.kind == "central").scalar_subquery()
 
 
-def _latest_version(festival_id):
+def latest_version(festival_id):
+    """The newest rule-set version of a festival, as a subquery (None before any rule)."""
     return select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival_id).scalar_subquery()
 
 
@@ -29,7 +30,7 @@ def _rules(festival_id: int, version: int | None) -> list[Rule]:
 
 def current_rules(festival_id: int) -> tuple[int | None, list[Rule]]:
     """The newest rule-set version of the festival and its rules (None, [] before any rule)."""
-    version = db.session.scalar(select(_latest_version(festival_id)))
+    version = db.session.scalar(select(latest_version(festival_id)))
     return version, _rules(festival_id, version)
 
 
@@ -38,7 +39,7 @@ def record_sale(order, payment, category_codes: dict[int, str]) -> None:
     statement after the order itself. The festival, the central fund and the newest rule version come
     in one query, so the sale path stays short."""
     festival_id, central, version = db.session.execute(
-        select(FestivalSession.festival_id, _central_fund(), _latest_version(FestivalSession.festival_id))
+        select(FestivalSession.festival_id, _central_fund(), latest_version(FestivalSession.festival_id))
         .where(FestivalSession.id == order.session_id)).one()
     if central is None:
         raise Conflict(_("Set up the central fund's account (an organization of kind central) before selling."),

@@ -6,15 +6,16 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit
 from ..accounts.models import Organization
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..seating.models import PriceCategory, SeatingMap
-from ..timeutil import utcnow
+from ..timeutil import in_service_years, utcnow
 from . import statements
+from .ledger import latest_version
 from .models import ClosedPeriod, Expense, SplitRule
 
 RECEIPT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
@@ -60,7 +61,7 @@ def save_rules(actor, festival, rules: list[dict]) -> int:
         errors["rules"] = _("Two rules say the same thing for the same organization and category.")
     if errors:
         raise Invalid(_("Some rules are wrong."), details=errors)
-    version = (db.session.scalar(select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival.id)) or 0) + 1
+    version = (db.session.scalar(select(latest_version(festival.id))) or 0) + 1
     db.session.add_all([SplitRule(festival_id=festival.id, version=version, kind=k, organization_id=o, category_code=c,
                                   basis_points=b, fixed_satang=f, created_by_id=getattr(actor, "id", None))
                         for k, o, c, b, f in clean])
@@ -72,7 +73,7 @@ def save_rules(actor, festival, rules: list[dict]) -> int:
 
 def rules_of(festival_id: int, version: int | None = None) -> list[SplitRule]:
     if version is None:
-        version = db.session.scalar(select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival_id))
+        version = db.session.scalar(select(latest_version(festival_id)))
     return list(db.session.scalars(select(SplitRule).where(SplitRule.festival_id == festival_id,
                                                            SplitRule.version == version).order_by(SplitRule.id)))
 
@@ -80,7 +81,7 @@ def rules_of(festival_id: int, version: int | None = None) -> list[SplitRule]:
 def add_expense(actor, festival, *, spent_on, category: str, amount_satang, payee: str, note: str = "",
                 receipt_name: str | None = None, receipt_bytes: bytes | None = None) -> Expense:
     errors = {}
-    if not isinstance(spent_on, date):
+    if not isinstance(spent_on, date) or not in_service_years(spent_on):
         errors["spent_on"] = _("Give the date of the expense.")
     if not (category or "").strip():
         errors["category"] = _("Give a category, e.g. promotion.")

@@ -231,9 +231,8 @@ def void_order(actor, order_id: str, reason: str) -> Order:
         raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
                        code="no_open_shift")
     # Only one void wins: the status changes only from paid, whoever else is voiding at the same time.
-    voided_at = utcnow()
     if db.session.execute(update(Order).where(Order.id == order.id, Order.status == "paid")
-                          .values(status="void", voided_at=voided_at, void_reason=reason.strip()[:300])
+                          .values(status="void", voided_at=utcnow(), void_reason=reason.strip()[:300])
                           .execution_options(synchronize_session=False)).rowcount != 1:
         raise Conflict(_("This order is already void."), code="already_void")
     db.session.refresh(order)
