@@ -38,20 +38,21 @@ def _text(ws, row: int, column: int, value: str, bold: bool = False, size: float
     return cell
 
 
-def _amount(ws, row: int, column: int, satang: int, bold: bool = False):
-    cell = ws.cell(row=row, column=column, value=baht_decimal(satang))
-    cell.number_format = AMOUNT_FORMAT
+def _number(ws, row: int, column: int, value, number_format: str, bold: bool):
+    cell = ws.cell(row=row, column=column, value=value)
+    cell.number_format = number_format
     if bold:
         cell.font = BOLD
     return cell
+
+
+def _amount(ws, row: int, column: int, satang: int, bold: bool = False):
+    """Baht, exact, with two decimals."""
+    return _number(ws, row, column, baht_decimal(satang), AMOUNT_FORMAT, bold)
 
 
 def _count(ws, row: int, column: int, count: int, bold: bool = False):
-    cell = ws.cell(row=row, column=column, value=whole(count))
-    cell.number_format = COUNT_FORMAT
-    if bold:
-        cell.font = BOLD
-    return cell
+    return _number(ws, row, column, whole(count), COUNT_FORMAT, bold)
 
 
 def _header_row(ws, row: int, labels: list[str]) -> None:
