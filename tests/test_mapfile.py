@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from ticketing.seating import mapfile
-from ticketing.seating.mapfile import MAX_PROBLEMS, MapError, Problem, count_up, parse_map
+from ticketing.seating.mapfile import MAX_PROBLEMS, MapError, Problem, jsonload, parse_map
+from ticketing.seating.mapfile.native import count_up
 
 MAPS = Path(__file__).resolve().parents[1] / "seating_maps"
 NAME = {"th": "ชื่อ", "en": "Name"}
@@ -195,7 +195,7 @@ def test_unknown_or_missing_format():
 
 def test_file_over_the_size_limit_is_refused_before_parsing(monkeypatch):
     raw = b"{" + b" " * 50_000_000 + b"}"
-    monkeypatch.setattr(mapfile.json, "loads", lambda *a, **k: pytest.fail("the file was parsed"))
+    monkeypatch.setattr(jsonload.json, "loads", lambda *a, **k: pytest.fail("the file was parsed"))
     started = time.perf_counter()
     assert problems_of(raw) == [("", "the file is larger than the limit of 5,000,000 bytes")]
     assert time.perf_counter() - started < 1

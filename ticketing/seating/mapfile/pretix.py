@@ -17,8 +17,8 @@ import re
 
 from flask_babel import gettext as _
 
-from .mapfile import (CategorySpec, DraftPlan, ProblemList, SectionRows, SectionSpec, StandSpec,
-                      StrictValidator, schema_problems, too_many_seats)
+from .checks import StrictValidator, schema_problems, too_many_seats
+from .spec import CategorySpec, DraftPlan, ProblemList, SectionRows, SectionSpec, StandSpec
 
 DEFAULT_RADIUS = 10
 #: colours for categories that have none, in order
@@ -84,6 +84,7 @@ _VALIDATOR = StrictValidator(SCHEMA)
 
 
 def read(doc: dict, problems: ProblemList, max_seats: int) -> DraftPlan | None:
+    """The DraftPlan of a pretix plan, or None if its structure or size leaves nothing to build."""
     if not schema_problems(_VALIDATOR, doc, problems):
         return None
     seats = [seat for zone in doc["zones"] for row in zone["rows"] for seat in row["seats"]]
