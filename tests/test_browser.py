@@ -237,7 +237,7 @@ def test_promptpay_sale_shows_a_scannable_qr(live, browser, make):
     path = ARTIFACTS / "promptpay-qr.png"
     page.locator("#promptpay-qr").screenshot(path=str(path))
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(path))]
-    from ticketing.sales.promptpay import payload
+    from ticketing.promptpay import payload
     assert decoded == [payload("0801234567", 80000)]
     page.click("#confirm")
     page.wait_for_selector("#receipt")

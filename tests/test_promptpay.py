@@ -3,7 +3,7 @@ import pytest
 import qrcode
 import zxingcpp
 
-from ticketing.sales import promptpay
+from ticketing import promptpay
 
 
 def test_phone_without_amount():

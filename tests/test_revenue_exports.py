@@ -16,7 +16,7 @@ from ticketing.money import format_thb
 from ticketing.revenue.bahttext import baht_text
 from ticketing.revenue.exports import CSV_HEADER, statement_csv, statement_pdf, statement_xlsx
 from ticketing.revenue.statements import CategoryLine, CentralSummary, OrganizationStatement, Statement
-from ticketing.tickets.pdf import both, in_both
+from ticketing.i18n import both, in_both
 
 ORGANIZATIONS = [
     ("chamber", "หอการค้าจังหวัดอุบลราชธานี", "Ubon Ratchathani Chamber of Commerce"),

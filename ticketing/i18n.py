@@ -1,10 +1,9 @@
 """Language choice (Thai first, English second) and the formatting helpers templates use."""
 from flask import has_request_context, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
 from .money import format_thb
-from .sales.methods import method_name
 from .timeutil import BE_OFFSET, format_date, format_datetime, period_bounds_text
 
 LANGUAGES = ("th", "en")
@@ -30,10 +29,23 @@ def localized(obj) -> str:
     return obj.name(lang()) if obj is not None else ""
 
 
+def in_both(message: str, **params) -> tuple[str, str]:
+    """A ticket or a statement speaks Thai and English at once: the message in each language."""
+    with force_locale("th"):
+        th = gettext(message, **params)
+    with force_locale("en"):
+        en = gettext(message, **params)
+    return th, en
+
+
+def both(message: str, **params) -> str:
+    th, en = in_both(message, **params)
+    return th if th == en else f"{th} {en}"
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(lang=lang, localized=localized, LANGUAGES=LANGUAGES)
     app.jinja_env.filters["thb"] = format_thb
-    app.jinja_env.filters["method_name"] = method_name
     app.jinja_env.filters["local_datetime"] = lambda value: format_datetime(value, lang())
     app.jinja_env.filters["local_date"] = lambda value: format_date(value, lang())
     app.jinja_env.globals["period_text"] = lambda start, end: period_bounds_text(start, end, lang())

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..promptpay import normalise_target
 from ..timeutil import utcnow
 from .models import ORG_KINDS, ROLES, ApiToken, Organization, User, UserRole
 
@@ -33,8 +34,6 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
                       position: int | None = None, promptpay_id: str = "",
                       transfer_custody: str = "central") -> Organization:
     """Create (org=None) or update an organization."""
-    from ..sales.promptpay import normalise_target
-
     code, promptpay_id = code.strip(), (promptpay_id or "").strip()
     errors = {}
     if promptpay_id:

@@ -18,14 +18,17 @@ from ..inventory.models import SeatInventory
 from ..inventory.views import map_context
 from ..money import parse_baht
 from ..timeutil import utcnow
-from . import holds, promptpay, services, shifts
+from .. import promptpay
+from . import holds, services, shifts
 from ..tickets.mail import send
 from ..tickets.views import pdf_response, phone_url
 from .forms import CloseShiftForm, EmailForm, SaleForm, VoidForm
+from .methods import method_name
 from .models import Order, Shift
 from .receipts import receipt_lines
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
+bp.add_app_template_filter(method_name, "method_name")
 #: a poll asks for changes since its last answer minus this overlap, so a transaction that
 #: committed just after the previous poll (with an earlier timestamp) is not missed
 POLL_OVERLAP = timedelta(seconds=5)

@@ -8,12 +8,12 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from ..accounts.models import Organization
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
+from ..i18n import both, in_both
 from ..money import format_thb
 from ..pdftext import draw, fit, register_fonts, text_width
 from ..sales.models import Order, Ticket
@@ -23,20 +23,6 @@ from .services import code_for
 
 LAYOUTS = {"a6": A6, "80mm": (80 * mm, 150 * mm)}
 ACCENT = HexColor("#5b1a17")
-
-
-def in_both(message: str, **params) -> tuple[str, str]:
-    """A ticket speaks Thai and English at once: the message in each language."""
-    with force_locale("th"):
-        th = gettext(message, **params)
-    with force_locale("en"):
-        en = gettext(message, **params)
-    return th, en
-
-
-def both(message: str, **params) -> str:
-    th, en = in_both(message, **params)
-    return th if th == en else f"{th} {en}"
 
 
 @dataclass(frozen=True)

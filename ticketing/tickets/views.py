@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, se
 
 from ..extensions import db
 from ..sales.models import Ticket
-from ..sales.promptpay import qr_svg
+from ..promptpay import qr_svg
 from ..sales.receipts import receipt_lines
 from . import pdf, services
 

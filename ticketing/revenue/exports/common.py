@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from ...timeutil import format_datetime, period_bounds_text
-from ...tickets.pdf import in_both
+from ...i18n import in_both
 from ..statements import Statement
 
 

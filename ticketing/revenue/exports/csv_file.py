@@ -2,7 +2,7 @@
 import csv
 import io
 
-from ...tickets.pdf import in_both
+from ...i18n import in_both
 from ..ledger_csv import safe
 from ..statements import Statement
 from .common import whole

@@ -10,7 +10,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ...money import format_thb
 from ...pdftext import draw, fit, register_fonts, text_width
-from ...tickets.pdf import in_both
+from ...i18n import in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
 from .common import central_rows, direction_words, generated_words, joined, period_words

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ...tickets.pdf import both, in_both
+from ...i18n import both, in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
 from .common import baht_decimal, central_rows, direction_words, whole, joined, period_words
