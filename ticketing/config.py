@@ -57,6 +57,7 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "th"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
         "HOLD_MINUTES": int(os.environ.get("HOLD_MINUTES", 5)),
+        "GATE_OPENS_MINUTES": int(os.environ.get("GATE_OPENS_MINUTES", 180)),
         "SEATING_MAX_BYTES": int(os.environ.get("SEATING_MAX_BYTES", 5_000_000)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20_000_000)),
         "SESSION_COOKIE_SAMESITE": "Lax",

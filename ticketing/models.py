@@ -6,3 +6,4 @@ from .inventory.models import SeatInventory  # noqa: F401
 from .seating.models import PriceCategory, Seat, SeatingMap, Section, Stand  # noqa: F401
 from .sales.models import Order, Payment, Ticket  # noqa: F401
 from .revenue.models import ClosedPeriod, Expense, LedgerEntry, SplitRule  # noqa: F401
+from .gate.models import Admission, CheckIn, Entrance, EntranceStand  # noqa: F401

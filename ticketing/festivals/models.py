@@ -1,7 +1,7 @@
 """A festival (the Candle Festival of a year) and its sessions; seats are sold per session."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,6 +42,10 @@ class FestivalSession(db.Model):
     #: stored in UTC, entered and shown in Asia/Bangkok
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: gates admit from this time; None: GATE_OPENS_MINUTES before ``starts_at``
+    gate_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a guest may go out and come back in (an exit scan marks them out); off by default
+    reentry_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     festival: Mapped[Festival] = relationship(back_populates="sessions")
 

@@ -1,0 +1,1 @@
+"""Gate check-in: entrances, scans of ticket codes, admission once per session, offline sync."""

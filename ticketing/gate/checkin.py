@@ -1,0 +1,262 @@
+"""Check-in: one scan at one entrance, decided once and recorded.
+
+The order of work is the point (DESIGN.md invariants 3 and 4):
+
+1. the code's Ed25519 signature is checked before any database work, so a forged or garbled code
+   costs no look-up (only the record of the scan);
+2. one query reads the ticket, its seat, its session, its admission and the entrance bindings;
+3. one conditional write admits: ``INSERT … ON CONFLICT DO NOTHING`` on the admission's primary key
+   (first entry) or ``UPDATE … WHERE state = 'out'`` (re-entry), so a ticket gets in once whatever
+   the number of gates scanning it in the same instant;
+4. the scan is recorded with ``ON CONFLICT (device, nonce) DO NOTHING``: a resent scan (a retry
+   after a dropped connection) finds its first record and gets the first answer back, never
+   ``already_used``.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Invalid
+from ..extensions import db
+from ..festivals.models import FestivalSession
+from ..sales.models import Ticket
+from ..seating.models import PriceCategory, Seat, Section, Stand
+from ..tickets.codes import InvalidCode, verify
+from ..tickets.services import signing_key
+from ..timeutil import utcnow
+from .models import Admission, CheckIn, Entrance, EntranceStand
+
+MODES = ("entry", "exit")
+#: an offline scan's device time may be this far ahead of the server's clock (clocks drift)
+CLOCK_SKEW = timedelta(minutes=5)
+#: offline queues older than this are refused (a device left in a drawer since last year)
+OLDEST_OFFLINE = timedelta(days=3)
+
+
+@dataclass
+class Scan:
+    """One scan as a gate device sends it."""
+    session_id: int
+    entrance_id: int
+    device: str
+    nonce: str
+    code: str | None = None
+    #: a manual look-up (damaged ticket) names the ticket instead of a code
+    ticket_id: str | None = None
+    mode: str = "entry"
+    #: the device's time of an offline scan; None for "now"
+    scanned_at: datetime | None = None
+    offline: bool = False
+    #: what the device answered offline
+    device_result: str | None = None
+
+
+@dataclass
+class Answer:
+    result: str
+    ticket: dict | None = None
+    first_admitted_at: datetime | None = None
+    first_entrance: dict | None = None
+    #: an offline ``ok`` that the server found already admitted by another device
+    conflict: bool = False
+    #: the same scan was sent before: this is its first answer
+    repeated: bool = False
+    nonce: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _check_shape(scan: Scan, now: datetime) -> None:
+    """Malformed requests are refused (422) and change nothing; a bad *code* is a scan result."""
+    problems = {}
+    if not (scan.device or "").strip() or len(scan.device) > 60:
+        problems["device"] = _("Give the device a name of 1 to 60 characters.")
+    if not (scan.nonce or "") or len(scan.nonce) > 64:
+        problems["nonce"] = _("Each scan needs a nonce of 1 to 64 characters.")
+    if scan.mode not in MODES:
+        problems["mode"] = _("The mode is entry or exit.")
+    if scan.scanned_at is not None and not (now - OLDEST_OFFLINE <= scan.scanned_at <= now + CLOCK_SKEW):
+        problems["scanned_at"] = _("The scan time is not plausible; check the device's clock.")
+    if problems:
+        raise Invalid(_("Some values are wrong."), details=problems)
+
+
+def _insert(model):
+    """INSERT … ON CONFLICT for the database in use (both dialects spell it the same way)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def _ticket_row(ticket_id: str, seat_id: int | None, entrance_id: int):
+    """Everything the decision needs, in one query."""
+    bound_anywhere = (select(func.count()).select_from(EntranceStand)
+                      .join(Entrance, Entrance.id == EntranceStand.entrance_id)
+                      .where(Entrance.festival_id == FestivalSession.festival_id,
+                             EntranceStand.stand_code == Stand.code).scalar_subquery())
+    bound_here = (select(func.count()).select_from(EntranceStand)
+                  .where(EntranceStand.entrance_id == entrance_id, EntranceStand.stand_code == Stand.code)
+                  .scalar_subquery())
+    entrance_festival = select(Entrance.festival_id).where(Entrance.id == entrance_id).scalar_subquery()
+    query = (select(Ticket.id, Ticket.status, Ticket.issue_no, Ticket.session_id, Seat.label, Seat.row_label,
+                    Section.code.label("section"), Stand.code.label("stand"), Stand.name_th.label("stand_th"),
+                    Stand.name_en.label("stand_en"), PriceCategory.code.label("category"),
+                    PriceCategory.name_th.label("category_th"), PriceCategory.name_en.label("category_en"),
+                    FestivalSession.festival_id, FestivalSession.starts_at, FestivalSession.gate_opens_at,
+                    FestivalSession.reentry_allowed, Admission.state, Admission.first_at,
+                    Admission.first_entrance_id, Admission.first_device, bound_anywhere.label("bound_anywhere"),
+                    bound_here.label("bound_here"), entrance_festival.label("entrance_festival"))
+             .join(Seat, Seat.id == Ticket.seat_id).join(Section, Section.id == Seat.section_id)
+             .join(Stand, Stand.id == Section.stand_id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
+             .join(FestivalSession, FestivalSession.id == Ticket.session_id)
+             .outerjoin(Admission, Admission.ticket_id == Ticket.id)
+             .where(Ticket.id == ticket_id))
+    if seat_id is not None:
+        query = query.where(Ticket.seat_id == seat_id)
+    return db.session.execute(query).first()
+
+
+def _ticket_view(row) -> dict:
+    return {"id": row.id, "seat_label": row.label, "stand": row.stand, "section": row.section,
+            "row": row.row_label, "category": row.category,
+            "stand_name": {"th": row.stand_th, "en": row.stand_en},
+            "category_name": {"th": row.category_th, "en": row.category_en}}
+
+
+def gate_opens_at(starts_at: datetime, gate_opens: datetime | None) -> datetime:
+    return gate_opens or starts_at - timedelta(minutes=current_app.config["GATE_OPENS_MINUTES"])
+
+
+def _entrance_view(entrance_id: int | None) -> dict | None:
+    entrance = db.session.get(Entrance, entrance_id) if entrance_id else None
+    if entrance is None:
+        return None
+    return {"id": entrance.id, "code": entrance.code, "name": {"th": entrance.name_th, "en": entrance.name_en}}
+
+
+def _claim_ticket(scan: Scan):
+    """(ticket id, seat id) that the scan names, or None for a code that is not a genuine ticket."""
+    if scan.ticket_id is not None:
+        return (scan.ticket_id, None) if len(scan.ticket_id) <= 36 else None
+    try:
+        claim = verify(signing_key().public_key(), scan.code or "")
+    except InvalidCode:
+        return None
+    return claim
+
+
+def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datetime) -> Answer:
+    """The result for a genuine code of a ticket we know, writing the admission when it is ``ok``."""
+    if row.entrance_festival != row.festival_id:
+        raise Invalid(_("This entrance is not one of this festival's."), details={"entrance": _("No such entrance.")})
+    view = _ticket_view(row)
+    if row.status != "valid":
+        return Answer("void", view)
+    if claim_issue is not None and claim_issue != row.issue_no:
+        return Answer("revoked" if claim_issue < row.issue_no else "invalid", view)
+    if row.session_id != scan.session_id:
+        return Answer("wrong_session", view)
+    if row.bound_anywhere and not row.bound_here:
+        return Answer("wrong_entrance", view)
+    if now < gate_opens_at(row.starts_at, row.gate_opens_at):
+        return Answer("not_yet", view)
+    if scan.mode == "exit":
+        if not row.reentry_allowed:
+            raise Invalid(_("This session does not allow re-entry, so there is no exit scan."),
+                          details={"mode": _("Re-entry is off for this session.")})
+        done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "in")
+                                  .values(state="out", updated_at=now)).rowcount
+        return Answer("ok" if done else "not_inside", view)
+    if row.state is None:
+        done = db.session.execute(
+            _insert(Admission).values(ticket_id=row.id, session_id=row.session_id, state="in", first_at=when,
+                                      first_entrance_id=scan.entrance_id, first_device=scan.device, entries=1,
+                                      updated_at=now)
+            .on_conflict_do_nothing(index_elements=["ticket_id"])).rowcount
+    elif row.state == "out" and row.reentry_allowed:
+        done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "out")
+                                  .values(state="in", entries=Admission.entries + 1, updated_at=now)).rowcount
+    else:
+        done = 0
+    if done:
+        return Answer("ok", view)
+    first = db.session.execute(select(Admission.first_at, Admission.first_entrance_id, Admission.first_device)
+                               .where(Admission.ticket_id == row.id)).first()
+    answer = Answer("already_used", view, first.first_at, _entrance_view(first.first_entrance_id))
+    answer.conflict = scan.offline and scan.device_result == "ok" and first.first_device != scan.device
+    return answer
+
+
+class _Repeated(Exception):
+    """A resent scan whose second attempt admitted (the first was refused): the write must be undone."""
+
+
+def check_in(user, scan: Scan, now: datetime | None = None) -> Answer:
+    """Decide one scan and record it (the caller commits once)."""
+    try:
+        return _check_in(user, scan, now or utcnow())
+    except _Repeated:
+        db.session.rollback()
+        return _first_answer(scan)
+
+
+def _check_in(user, scan: Scan, now: datetime) -> Answer:
+    _check_shape(scan, now)
+    when = scan.scanned_at or now
+    claim = _claim_ticket(scan)
+    if claim is None:
+        answer, ticket_id = Answer("invalid"), None
+    else:
+        ticket_id, seat_id = (claim if isinstance(claim, tuple) else (claim.ticket_id, claim.seat_id))
+        row = _ticket_row(ticket_id, seat_id, scan.entrance_id)
+        if row is None:
+            answer, ticket_id = Answer("invalid"), None
+        else:
+            answer = _decide(scan, row, None if isinstance(claim, tuple) else claim.issue, when, now)
+    answer.nonce = scan.nonce
+    try:
+        recorded = db.session.execute(
+            _insert(CheckIn).values(session_id=scan.session_id, ticket_id=ticket_id, entrance_id=scan.entrance_id,
+                                    device=scan.device, nonce=scan.nonce, user_id=getattr(user, "id", None),
+                                    mode=scan.mode, method="manual" if scan.ticket_id else "qr",
+                                    result=answer.result, scanned_at=when, recorded_at=now, offline=scan.offline,
+                                    device_result=scan.device_result, conflict=answer.conflict)
+            .on_conflict_do_nothing(index_elements=["device", "nonce"]).returning(CheckIn.id)).first()
+    except IntegrityError:
+        raise Invalid(_("No such session or entrance."), details={"session_id": _("No such session or entrance.")})
+    if recorded is None:
+        if answer.result == "ok":
+            raise _Repeated()
+        return _first_answer(scan)
+    return answer
+
+
+def _first_answer(scan: Scan) -> Answer:
+    """A resent scan: answer what the first attempt answered."""
+    first = db.session.execute(select(CheckIn).where(CheckIn.device == scan.device, CheckIn.nonce == scan.nonce)
+                               ).scalar_one()
+    answer = Answer(first.result, nonce=scan.nonce, repeated=True, conflict=first.conflict)
+    if first.ticket_id:
+        row = _ticket_row(first.ticket_id, None, first.entrance_id or 0)
+        answer.ticket = _ticket_view(row) if row else None
+        if first.result == "already_used" and row is not None and row.first_at is not None:
+            answer.first_admitted_at = row.first_at
+            answer.first_entrance = _entrance_view(row.first_entrance_id)
+    return answer
+
+
+def sync(user, scans: list[Scan], now: datetime | None = None) -> list[Answer]:
+    """A device's offline queue: every scan applied in device-time order, in one transaction."""
+    now = now or utcnow()
+    answers = []
+    for scan in sorted(scans, key=lambda s: (s.scanned_at or now, s.nonce)):
+        scan.offline = True
+        try:
+            with db.session.begin_nested():  # a resent scan undoes only its own attempt
+                answers.append(_check_in(user, scan, now))
+        except _Repeated:
+            answers.append(_first_answer(scan))
+    return answers
