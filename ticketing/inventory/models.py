@@ -1,7 +1,9 @@
-"""Seat inventory: one row per (session, seat) with its state and allocation."""
+"""Seat inventory: one row per (session, seat) with its state and allocation, and the rule that reads
+a state: a hold has an expiry and nothing sweeps it, so an expired hold counts as free everywhere
+(:func:`seat_is_free`, :func:`effective_state`); correctness never waits for a background job."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, and_, case, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,3 +37,24 @@ class SeatInventory(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     seat = relationship("Seat")
+
+
+def hold_expired(now):
+    """SQL: a hold whose expiry has passed (the row still says 'held' until someone takes the seat)."""
+    return and_(SeatInventory.state == "held", SeatInventory.hold_expires_at <= now)
+
+
+def seat_is_free(now):
+    """SQL: free for anyone at ``now``: available, or held with an expired hold."""
+    return or_(SeatInventory.state == "available", hold_expired(now))
+
+
+def effective_state(now):
+    """SQL: the state as the map, the API and the counter show it at ``now`` (an expired hold is 'available')."""
+    return case((hold_expired(now), "available"), else_=SeatInventory.state)
+
+
+def live_hold_of(user_id, now):
+    """SQL: held by ``user_id`` and not expired at ``now``."""
+    return and_(SeatInventory.state == "held", SeatInventory.held_by_id == user_id,
+                SeatInventory.hold_expires_at > now)

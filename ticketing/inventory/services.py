@@ -3,7 +3,7 @@ and one audit entry (the caller commits once)."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import func, insert, literal, select, update
 
 from .. import audit
 from ..accounts.models import Organization
@@ -12,7 +12,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..seating.models import PriceCategory, Seat, SeatingMap, Section, Stand
 from ..timeutil import utcnow
-from .models import SeatInventory
+from .models import SeatInventory, effective_state, seat_is_free
 
 MAX_SEATS_PER_ACTION = 10_000
 
@@ -43,24 +43,16 @@ def create_session_inventory(session: FestivalSession) -> int:
     return result.rowcount
 
 
-def _free_condition(now):
-    """available, or held with an expired hold: correctness never waits for a sweeper."""
-    return or_(SeatInventory.state == "available",
-               and_(SeatInventory.state == "held", SeatInventory.hold_expires_at <= now))
-
-
 def seat_views(session_id: int) -> list[SeatView]:
     """Every seat of the session in seat-map order, expired holds shown as available."""
     now = utcnow()
     rows = db.session.execute(
         select(Seat.id, Seat.label, Seat.row_label, Seat.row_index, Seat.x, Seat.y, Stand.code, Section.code,
-               Section.id, Seat.category_id, SeatInventory.state, SeatInventory.hold_expires_at,
-               SeatInventory.organization_id)
+               Section.id, Seat.category_id, effective_state(now), SeatInventory.organization_id)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id)
         .join(Section, Section.id == Seat.section_id).join(Stand, Stand.id == Section.stand_id)
         .where(SeatInventory.session_id == session_id).order_by(Seat.position))
-    return [SeatView(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                     "available" if r[10] == "held" and r[11] <= now else r[10], r[12]) for r in rows]
+    return [SeatView(*r) for r in rows]
 
 
 def categories_for_session(session: FestivalSession) -> list[PriceCategory]:
@@ -123,7 +115,7 @@ def block_seats(actor, session: FestivalSession, seat_ids, reason: str) -> int:
     ids = _check_seat_ids(session, seat_ids)
     if not reason or not reason.strip():
         raise Invalid(_("Give a reason for blocking."), code="reason_required", details={"reason": _("Give a reason for blocking.")})
-    _conditional_update(session, ids, _free_condition(utcnow()),
+    _conditional_update(session, ids, seat_is_free(utcnow()),
                         {"state": "blocked", "block_reason": reason.strip()[:200],
                          "held_by_id": None, "hold_expires_at": None, "updated_at": utcnow()})
     audit.record(actor, "inventory.block", "session", session.id, None, {"seats": ids, "reason": reason.strip()})

@@ -1,7 +1,7 @@
 """Holds (seats a seller is composing an order with) and "best N adjacent seats".
 
-A hold has an expiry and nothing sweeps it: every query treats an expired hold as free, so
-correctness never waits for a background job.
+A hold has an expiry and nothing sweeps it: every query treats an expired hold as free
+(``inventory.models.seat_is_free``), so correctness never waits for a background job.
 """
 from collections import defaultdict
 from datetime import timedelta
@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select, update
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..inventory.models import SeatInventory
+from ..inventory.models import SeatInventory, live_hold_of, seat_is_free
 from ..inventory.services import SeatView, categories_for_session, seat_views
 from ..timeutil import utcnow
 
@@ -22,9 +22,7 @@ MAX_HOLD = 50
 
 def free_for(actor, now):
     """Seats ``actor`` may take now: free (or held by itself, or an expired hold), in the pool or its allocation."""
-    free = or_(SeatInventory.state == "available",
-               and_(SeatInventory.state == "held",
-                    or_(SeatInventory.held_by_id == actor.id, SeatInventory.hold_expires_at <= now)))
+    free = or_(seat_is_free(now), live_hold_of(actor.id, now))
     mine = or_(SeatInventory.organization_id.is_(None), SeatInventory.organization_id == actor.organization_id)
     return and_(free, mine)
 
@@ -84,8 +82,7 @@ def best_available(actor, session: FestivalSession, count: int, category: str | 
     mine = {None, actor.organization_id}
     rows = defaultdict(list)
     held_by_me = set(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session.id, SeatInventory.state == "held", SeatInventory.held_by_id == actor.id,
-        SeatInventory.hold_expires_at > now)))
+        SeatInventory.session_id == session.id, live_hold_of(actor.id, now))))
     for s in seats:
         if (s.state == "available" or s.id in held_by_me) and s.organization_id in mine \
                 and s.category_id in category_ids and section in (None, "", s.section):

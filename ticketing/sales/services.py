@@ -17,7 +17,7 @@ from ..accounts.models import Organization
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..inventory.models import SeatInventory
+from ..inventory.models import SeatInventory, live_hold_of
 from ..revenue.ledger import record_refund, record_sale
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
@@ -256,8 +256,7 @@ def held_total(actor, session_id: int) -> int:
         select(func.coalesce(func.sum(PriceCategory.price_satang), 0))
         .select_from(SeatInventory).join(Seat, Seat.id == SeatInventory.seat_id)
         .join(PriceCategory, PriceCategory.id == Seat.category_id)
-        .where(SeatInventory.session_id == session_id, SeatInventory.state == "held",
-               SeatInventory.held_by_id == actor.id, SeatInventory.hold_expires_at > utcnow())))
+        .where(SeatInventory.session_id == session_id, live_hold_of(actor.id, utcnow()))))
 
 
 def set_quota(actor, festival, organization_id: int, seats) -> ComplimentaryQuota:

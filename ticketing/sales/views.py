@@ -14,7 +14,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..festivals.services import list_sessions
 from ..forms import apply_service_error
-from ..inventory.models import SeatInventory
+from ..inventory.models import SeatInventory, effective_state, live_hold_of
 from ..inventory.views import map_context
 from ..money import parse_baht
 from ..timeutil import utcnow
@@ -46,8 +46,7 @@ def index():
 
 def _my_holds(session_id) -> list[int]:
     return sorted(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session_id, SeatInventory.state == "held",
-        SeatInventory.held_by_id == current_user.id, SeatInventory.hold_expires_at > utcnow())))
+        SeatInventory.session_id == session_id, live_hold_of(current_user.id, utcnow()))))
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -149,12 +148,11 @@ def changes(session_id):
     except (KeyError, ValueError):
         since = None
     now = utcnow()
-    query = select(SeatInventory.seat_id, SeatInventory.state, SeatInventory.organization_id,
+    query = select(SeatInventory.seat_id, effective_state(now), SeatInventory.organization_id,
                    SeatInventory.held_by_id, SeatInventory.hold_expires_at).where(SeatInventory.session_id == session_id)
     if since is not None and since.tzinfo is not None:
         query = query.where(SeatInventory.updated_at >= since)
-    seats = [[seat_id, "available" if state == "held" and expires <= now else state, org,
-              held_by == current_user.id, expires.isoformat() if state == "held" else None]
+    seats = [[seat_id, state, org, held_by == current_user.id, expires.isoformat() if expires else None]
              for seat_id, state, org, held_by, expires in db.session.execute(query)]
     return jsonify(now=now.isoformat(), seats=seats)
 
