@@ -56,9 +56,9 @@ def setup(url: str, counters: int):
     from ticketing.accounts.services import issue_token, save_organization, save_user
     from ticketing.config import sqlalchemy_url
     from ticketing.extensions import db
-    from ticketing.festivals.services import save_festival, save_session
+    from ticketing.festivals.services import save_festival
+    from ticketing.inventory.sessions import import_map, save_session
     from ticketing.seating.mapfile import parse_map
-    from ticketing.seating.services import import_map
 
     if url.startswith("postgresql"):
         engine = create_engine(sqlalchemy_url(url))

@@ -44,7 +44,8 @@ def populate(tickets: int):
 
     from ticketing.accounts.services import save_organization, save_user
     from ticketing.extensions import db
-    from ticketing.festivals.services import save_festival, save_session
+    from ticketing.festivals.services import save_festival
+    from ticketing.inventory.sessions import import_map, save_session
     from ticketing.revenue.ledger import current_rules
     from ticketing.revenue.models import LedgerEntry
     from ticketing.revenue.services import save_rules
@@ -52,7 +53,6 @@ def populate(tickets: int):
     from ticketing.sales.models import Order, Payment, Ticket
     from ticketing.seating.mapfile import parse_map
     from ticketing.seating.models import PriceCategory, Seat
-    from ticketing.seating.services import import_map
 
     per_session = tickets // 2
     central = save_organization(None, None, code="central", kind="central", name_th="กองกลาง", name_en="Central")

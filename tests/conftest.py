@@ -145,9 +145,9 @@ def make(app):
     """Factories: ``make.org()``, ``make.user()``, ``make.festival()`` (with the small map and sessions)."""
     from ticketing.accounts.models import Organization
     from ticketing.accounts.services import save_organization, save_user
-    from ticketing.festivals.services import save_festival, save_session
+    from ticketing.festivals.services import save_festival
+    from ticketing.inventory.sessions import import_map, save_session
     from ticketing.seating.mapfile import parse_map
-    from ticketing.seating.services import import_map
 
     class Make:
         counter = 0

@@ -5,8 +5,9 @@ from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, LiveServer, require_browse
 from conftest import ROOT
 from ticketing import create_app
 from ticketing.extensions import db
-from ticketing.festivals.services import save_festival, save_session
+from ticketing.festivals.services import save_festival
 from ticketing.inventory import services
+from ticketing.inventory.sessions import save_session
 from ticketing.timeutil import utcnow
 
 EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"

@@ -14,8 +14,8 @@ from .accounts.models import ApiToken, User
 from .errors import ServiceError
 from .extensions import db
 from .festivals.models import Festival
+from .inventory.sessions import import_map
 from .seating.mapfile import MapError, parse_map
-from .seating.services import import_map
 
 users_cli = AppGroup("users", help="Users and API tokens.")
 tickets_cli = AppGroup("tickets", help="Ticket PDFs and signing keys.")

@@ -13,14 +13,15 @@ from ..accounts.models import Organization, User
 from ..accounts.services import save_organization, save_user
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
-from ..festivals.services import save_festival, save_session
+from ..festivals.services import save_festival
 from ..inventory.allocation import deal_equal_shares
 from ..inventory.models import SeatInventory
+from ..inventory.sessions import import_map, save_session
 from ..revenue.services import rules_of, save_rules
 from ..sales.models import ComplimentaryQuota
 from ..sales.services import set_quota
 from ..seating.mapfile import parse_map
-from ..seating.services import import_map, map_of
+from ..seating.services import map_of
 from ..timeutil import from_local
 
 DEMO_FILE = Path(__file__).with_name("demo.json")

@@ -8,6 +8,7 @@ from ..accounts.access import roles_required
 from ..errors import Invalid, ServiceError
 from ..extensions import db
 from ..forms import apply_service_error
+from ..inventory.sessions import save_session
 from ..seating.models import SeatingMap
 from ..timeutil import from_local, to_local
 from . import services
@@ -65,7 +66,7 @@ def session_edit(festival_id, session_id):
         form.ends_at.data = to_local(session.ends_at).replace(tzinfo=None) if session.ends_at else None
     if form.validate_on_submit():
         try:
-            services.save_session(current_user, festival, session, name_th=form.name_th.data or "",
+            save_session(current_user, festival, session, name_th=form.name_th.data or "",
                                   name_en=form.name_en.data or "", starts_at=from_local(form.starts_at.data),
                                   ends_at=from_local(form.ends_at.data) if form.ends_at.data else None)
             db.session.commit()

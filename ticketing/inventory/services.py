@@ -3,7 +3,7 @@ and one audit entry (the caller commits once)."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..accounts.models import Organization
@@ -32,15 +32,6 @@ class SeatView:
     category_id: int
     state: str
     organization_id: int | None
-
-
-def create_session_inventory(session: FestivalSession) -> int:
-    """One 'available' row per seat of the festival's map (no-op before a map is imported)."""
-    seats = select(literal(session.id), Seat.id, literal("available"), literal(utcnow(), SeatInventory.updated_at.type)) \
-        .join(SeatingMap, SeatingMap.id == Seat.map_id).where(SeatingMap.festival_id == session.festival_id)
-    result = db.session.execute(insert(SeatInventory).from_select(
-        ["session_id", "seat_id", "state", "updated_at"], seats))
-    return result.rowcount
 
 
 def seat_views(session_id: int) -> list[SeatView]:

@@ -10,10 +10,10 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..forms import apply_service_error
 from ..i18n import localized
-from ..seating.drawing import STATE_COLORS, org_color, render_svg
 from ..seating.models import Section, Stand
 from ..seating.services import map_of
 from . import allocation, services
+from .drawing import STATE_COLORS, org_color, render_svg
 from .forms import EqualSharesForm, ReleaseForm, RowRangeForm, SeatSelectionForm
 
 bp = Blueprint("inventory", __name__)

@@ -1,13 +1,12 @@
-"""Loading a validated seating plan into a festival, and editing its prices."""
+"""Storing a validated seating plan as a festival's map, and editing its prices. Giving the sessions
+their seats is inventory's part (``inventory.sessions.import_map`` calls these)."""
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from .. import audit
-from ..errors import Conflict, Invalid
+from ..errors import Invalid
 from ..extensions import db
-from ..festivals.models import Festival, FestivalSession
-from ..inventory.models import SeatInventory
-from ..inventory.services import create_session_inventory
+from ..festivals.models import Festival
 from .mapfile import SeatingPlan
 from .models import PriceCategory, Seat, SeatingMap, Section, Stand
 
@@ -16,14 +15,8 @@ def map_of(festival_id: int) -> SeatingMap | None:
     return db.session.scalar(select(SeatingMap).where(SeatingMap.festival_id == festival_id))
 
 
-def _remove_map(seating_map: SeatingMap) -> None:
-    session_ids = select(FestivalSession.id).where(FestivalSession.festival_id == seating_map.festival_id)
-    busy = db.session.scalar(select(SeatInventory.id).where(
-        SeatInventory.session_id.in_(session_ids), SeatInventory.state.in_(("sold", "held"))).limit(1))
-    if busy:
-        raise Conflict(_("Seats of this festival are already sold or held: its map can no longer be replaced."),
-                       code="map_in_use")
-    db.session.execute(delete(SeatInventory).where(SeatInventory.session_id.in_(session_ids)))
+def remove_map(seating_map: SeatingMap) -> None:
+    """Delete the map with its seats, sections, stands and categories (the sessions' seat rows go first)."""
     db.session.execute(delete(Seat).where(Seat.map_id == seating_map.id))
     stand_ids = select(Stand.id).where(Stand.map_id == seating_map.id)
     db.session.execute(delete(Section).where(Section.stand_id.in_(stand_ids)))
@@ -33,13 +26,8 @@ def _remove_map(seating_map: SeatingMap) -> None:
     db.session.flush()
 
 
-def import_map(actor, festival: Festival, plan: SeatingPlan, *, replace: bool = False) -> SeatingMap:
-    """Load ``plan`` as the festival's map and give every session its inventory, all or nothing."""
-    existing = map_of(festival.id)
-    if existing and not replace:
-        raise Conflict(_("This festival already has a seating map; choose to replace it."), code="map_exists")
-    if existing:
-        _remove_map(existing)
+def store_map(festival: Festival, plan: SeatingPlan) -> SeatingMap:
+    """Write ``plan``'s categories, stands, sections and seats as the festival's map."""
     seating_map = SeatingMap(festival_id=festival.id, name_th=plan.name_th, name_en=plan.name_en,
                              is_example=plan.is_example, seat_radius=plan.seat_radius,
                              width=plan.width, height=plan.height)
@@ -59,11 +47,6 @@ def import_map(actor, festival: Festival, plan: SeatingPlan, *, replace: bool = 
         {"map_id": seating_map.id, "section_id": sections[(s.stand_code, s.section_code)].id,
          "category_id": categories[s.category_code].id, "row_label": s.row_label, "row_index": s.row_index,
          "label": s.label, "x": s.x, "y": s.y, "position": i} for i, s in enumerate(plan.seats)])
-    for session in festival.sessions:
-        create_session_inventory(session)
-    audit.record(actor, "seating.import", "festival", festival.id,
-                 {"replaced_map": existing.id} if existing else None,
-                 {"map_id": seating_map.id, "seats": len(plan.seats), "categories": len(plan.categories)})
     return seating_map
 
 

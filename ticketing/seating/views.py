@@ -9,6 +9,7 @@ from ..errors import ServiceError
 from ..extensions import db
 from ..festivals.models import Festival
 from ..forms import apply_service_error
+from ..inventory.sessions import import_map
 from ..money import format_thb, parse_baht
 from . import services
 from .forms import MapImportForm, PriceForm
@@ -28,7 +29,7 @@ def manage(festival_id):
         raw = form.file.data.read(current_app.config["SEATING_MAX_BYTES"] + 1)
         try:
             plan = parse_map(raw, max_bytes=current_app.config["SEATING_MAX_BYTES"])
-            services.import_map(current_user, festival, plan, replace=form.replace.data)
+            import_map(current_user, festival, plan, replace=form.replace.data)
             db.session.commit()
             flash(_("Seating map imported: %(n)d seats.", n=len(plan.seats)), "success")
             return redirect(url_for(".manage", festival_id=festival.id))

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from markupsafe import escape
 
-from ..inventory.services import SeatView
+from .services import SeatView
 
 STATE_CLASS = {"available": "a", "held": "h", "sold": "s", "blocked": "b"}
 STATE_COLORS = {"held": "#e040fb", "sold": "#9aa0a6", "blocked": "#111111", "other": "#e3e5e8"}
