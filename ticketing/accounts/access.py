@@ -64,3 +64,8 @@ def may_change_order(user, order) -> bool:
 def may_see_shift(user, shift) -> bool:
     """A shift report is its seller's; treasurers and admins see all of them."""
     return sees_all_organizations(user) or shift.user_id == user.id
+
+
+def may_scan(user) -> bool:
+    """Gate staff (and admins) scan tickets; sellers and treasurers do not admit anyone."""
+    return user.has_role("gate", "admin")

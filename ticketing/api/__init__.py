@@ -5,7 +5,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from ..errors import Invalid, ServiceError
-from ..extensions import csrf, db
+from ..extensions import csrf
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +46,7 @@ def register_api(app) -> None:
     """One flask-smorest Api per app (its OpenAPI spec is built from the registered schemas)."""
     from flask_smorest import Api
 
+    from .gate import bp as gate_bp
     from .orders import bp as orders_bp
     from .schemas import ApiErrorSchema
     from .revenue import bp as revenue_bp
@@ -58,13 +59,13 @@ def register_api(app) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(err: ServiceError):
-        db.session.rollback()
+        # Nothing was saved: ticketing.handling rolled the request's transaction back.
         # A wrong value names its fields; a refusal (409, 403) carries its facts, e.g. "seats".
         if isinstance(err, Invalid):
             return error_response(err.status, err.code, err.message, err.details or None)
         return error_response(err.status, err.code, err.message, extra=err.details)
 
-    for blueprint in (bp, orders_bp, revenue_bp):
+    for blueprint in (bp, orders_bp, revenue_bp, gate_bp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
         app.before_request_funcs.setdefault(blueprint.name, []).append(require_user)

@@ -14,6 +14,7 @@ from ..accounts.services import save_organization, save_user
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..festivals.services import save_festival
+from ..gate.services import entrances_of, save_entrance, set_gate_rules
 from ..inventory.allocation import deal_equal_shares
 from ..inventory.models import SeatInventory
 from ..inventory.sessions import import_map, save_session
@@ -22,7 +23,7 @@ from ..sales.models import ComplimentaryQuota
 from ..sales.services import set_quota
 from ..seating.mapfile import parse_map
 from ..seating.services import map_of
-from ..timeutil import from_local
+from ..timeutil import from_local, utcnow
 
 DEMO_FILE = Path(__file__).with_name("demo.json")
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +65,22 @@ def load_demo() -> dict:
             select(func.count()).select_from(SeatInventory).where(SeatInventory.session_id == first.id,
                                                                    SeatInventory.organization_id.is_not(None))) == 0:
         deal_equal_shares(None, first)
+    _gates(festival, first, fest)
     if not rules_of(festival.id):
         save_rules(None, festival, [{**{k: v for k, v in rule.items() if k != "organization"},
                                      "organization_id": orgs.get(rule.get("organization"))}
                                     for rule in fest["split_rules"]])
     db.session.commit()
     return {u["username"]: u["password"] for u in data["users"]}
+
+
+def _gates(festival, first, fest: dict) -> None:
+    """The demo's entrances, and gates open from now in the first session so that the demo gate user
+    can try scanning months before the parade (a real festival keeps the default opening time)."""
+    known = {e.code for e in entrances_of(festival.id)}
+    for entrance in fest.get("entrances", []):
+        if entrance["code"] not in known:
+            save_entrance(None, festival.id, None, code=entrance["code"], name_th=entrance["name_th"],
+                          name_en=entrance["name_en"], stands=entrance["stands"])
+    if first is not None and fest.get("gates_open_now_in_first_session") and first.gate_opens_at is None:
+        set_gate_rules(None, first, reentry_allowed=first.reentry_allowed, gate_opens_at=utcnow())
