@@ -46,10 +46,10 @@ def populate(tickets: int):
     from ticketing.extensions import db
     from ticketing.festivals.services import save_festival
     from ticketing.inventory.sessions import import_map, save_session
-    from ticketing.revenue.ledger import current_rules
-    from ticketing.revenue.models import LedgerEntry
+    from ticketing.ledger.models import LedgerEntry
+    from ticketing.ledger.services import current_rules
+    from ticketing.ledger.split import split_order
     from ticketing.revenue.services import save_rules
-    from ticketing.revenue.split import split_order
     from ticketing.sales.models import Order, Payment, Ticket
     from ticketing.seating.mapfile import parse_map
     from ticketing.seating.models import PriceCategory, Seat
@@ -126,7 +126,7 @@ def main():
     from ticketing.revenue.check import problems
     from ticketing.extensions import db
     from ticketing.revenue.ledger_csv import ledger_csv_rows
-    from ticketing.revenue.models import LedgerEntry
+    from ticketing.ledger.models import LedgerEntry
 
     url = PG_URL if args.db == "postgresql" else f"sqlite:///{tempfile.mkdtemp()}/revenue.sqlite3"
     if args.db == "postgresql":

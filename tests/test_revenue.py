@@ -13,8 +13,8 @@ from ticketing.errors import Conflict, Invalid
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.revenue import check, services, statements
-from ticketing.revenue.models import LedgerEntry
-from ticketing.revenue.split import Rule, split_order, ticket_shares
+from ticketing.ledger.models import LedgerEntry
+from ticketing.ledger.split import Rule, split_order, ticket_shares
 from ticketing.sales.services import PaymentInput, sell, void_order
 from ticketing.timeutil import utcnow
 

@@ -13,7 +13,8 @@ from ticketing.extensions import db
 from ticketing.money import format_thb
 from ticketing.inventory import services as inventory
 from ticketing.revenue import check, services
-from ticketing.revenue.models import ClosedPeriod, Expense, SplitRule
+from ticketing.ledger.models import SplitRule
+from ticketing.revenue.models import ClosedPeriod, Expense
 from ticketing.sales.services import PaymentInput, sell, void_order
 from ticketing.timeutil import BANGKOK, utcnow
 

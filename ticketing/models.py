@@ -5,5 +5,6 @@ from .festivals.models import Festival, FestivalSession  # noqa: F401
 from .inventory.models import SeatInventory  # noqa: F401
 from .seating.models import PriceCategory, Seat, SeatingMap, Section, Stand  # noqa: F401
 from .sales.models import Order, Payment, Ticket  # noqa: F401
-from .revenue.models import ClosedPeriod, Expense, LedgerEntry, SplitRule  # noqa: F401
+from .ledger.models import LedgerEntry, SplitRule  # noqa: F401
+from .revenue.models import ClosedPeriod, Expense  # noqa: F401
 from .gate.models import Admission, CheckIn, Entrance, EntranceStand  # noqa: F401

@@ -5,7 +5,8 @@ from ..extensions import db
 from ..festivals.models import Festival
 from ..sales.models import Order, Payment, Refund
 from . import statements
-from .models import ClosedPeriod, LedgerEntry
+from ..ledger.models import LedgerEntry
+from .models import ClosedPeriod
 
 
 def _sums(query) -> dict:

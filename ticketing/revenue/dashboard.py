@@ -10,7 +10,7 @@ from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
 from ..sales.models import Order, Payment, Ticket
 from ..seating.models import PriceCategory
-from .models import LedgerEntry
+from ..ledger.models import LedgerEntry
 from .statements import day_bounds
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import Organization
 from ..extensions import db
 from ..sales.models import Order
-from .models import LedgerEntry
+from ..ledger.models import LedgerEntry
 
 HEADER = ["entry_id", "at_utc", "order_id", "session_id", "source", "kind", "organization_code", "amount_satang",
           "rule_version", "selling_organization_code", "payment_method"]

@@ -14,9 +14,10 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..seating.models import PriceCategory, SeatingMap
 from ..timeutil import in_service_years, utcnow
+from ..ledger.models import SplitRule
+from ..ledger.services import latest_version
 from . import statements
-from .ledger import latest_version
-from .models import ClosedPeriod, Expense, SplitRule
+from .models import ClosedPeriod, Expense
 
 RECEIPT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_RECEIPT_BYTES = 10_000_000

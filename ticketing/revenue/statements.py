@@ -14,7 +14,8 @@ from ..festivals.models import Festival
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory
 from ..timeutil import BANGKOK, to_local, utcnow
-from .models import ClosedPeriod, Expense, LedgerEntry
+from ..ledger.models import LedgerEntry
+from .models import ClosedPeriod, Expense
 
 
 @dataclass

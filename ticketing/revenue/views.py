@@ -23,7 +23,8 @@ from ..timeutil import BANGKOK, format_date, parse_day, utcnow
 from . import check, dashboard, exports, services, statements
 from .ledger_csv import ledger_csv_rows
 from .charts import bar_chart
-from .models import ClosedPeriod, Expense, LedgerEntry
+from ..ledger.models import LedgerEntry
+from .models import ClosedPeriod, Expense
 
 bp = Blueprint("revenue", __name__, url_prefix="/revenue")
 

@@ -18,7 +18,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory, live_hold_of
-from ..revenue.ledger import record_refund, record_sale
+from ..ledger.services import record_refund, record_sale
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .holds import free_for
