@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..money import MAX_SATANG
+from ..tickets.services import code_for
 
 #: database ids are 32-bit on every engine we run on: larger numbers are refused as invalid, not
 #: passed on to overflow in the driver
@@ -118,7 +119,6 @@ class TicketSchema(Schema):
     code = fields.Method("ticket_code", metadata={"description": "the signed code the QR carries (null when void)"})
 
     def ticket_code(self, ticket):
-        from ..tickets.services import code_for
         return code_for(ticket) if ticket.status == "valid" else None
 
 

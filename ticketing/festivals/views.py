@@ -8,7 +8,10 @@ from ..accounts.access import roles_required
 from ..errors import Invalid, ServiceError
 from ..extensions import db
 from ..forms import apply_service_error
+from ..inventory.services import member_organizations
 from ..inventory.sessions import save_session
+from ..sales.models import ComplimentaryQuota
+from ..sales.services import complimentary_left, set_quota
 from ..seating.models import SeatingMap
 from ..timeutil import from_local, to_local
 from . import services
@@ -82,10 +85,6 @@ def session_edit(festival_id, session_id):
 @roles_required("admin")
 def quotas(festival_id):
     """Complimentary seats each organization may give away in this festival."""
-    from ..inventory.services import member_organizations
-    from ..sales.models import ComplimentaryQuota
-    from ..sales.services import complimentary_left, set_quota
-
     festival = db.get_or_404(Festival, festival_id)
     orgs = member_organizations()
     if request.method == "POST":

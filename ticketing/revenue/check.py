@@ -1,11 +1,13 @@
 """`flask revenue check`: every money invariant, recomputed from scratch. Returns the mismatches."""
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..festivals.models import Festival
+from ..ledger.models import LedgerEntry
 from ..sales.models import Order, Payment, Refund
 from . import statements
-from ..ledger.models import LedgerEntry
 from .models import ClosedPeriod
 
 
@@ -55,7 +57,6 @@ def _statement_problems() -> list[str]:
         bounds = db.session.execute(select(func.min(LedgerEntry.at), func.max(LedgerEntry.at))
                                     .where(LedgerEntry.festival_id == festival.id)).one()
         if bounds[0] is not None:
-            from datetime import timedelta
             found += statement_problems(statements.build(festival.id, bounds[0], bounds[1] + timedelta(seconds=1)))
     for period in db.session.scalars(select(ClosedPeriod)):
         now = statements.build(period.festival_id, period.starts_at, period.ends_at).to_dict()

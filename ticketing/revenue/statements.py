@@ -4,17 +4,17 @@ A period is [starts_at, ends_at) in UTC; every figure comes from ledger entries 
 refund made after a period was closed lands in the period it was made in, never in the closed one.
 """
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 
 from ..accounts.models import Organization
 from ..extensions import db
-from ..festivals.models import Festival
+from ..festivals.models import Festival, FestivalSession
+from ..ledger.models import LedgerEntry
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory
 from ..timeutil import BANGKOK, to_local, utcnow
-from ..ledger.models import LedgerEntry
 from .models import ClosedPeriod, Expense
 
 
@@ -154,7 +154,6 @@ def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
             line.categories.append(CategoryLine(code, th, en, count, int(gross)))
         else:
             line.tickets_voided += count
-    from ..festivals.models import FestivalSession
     for seller, count in db.session.execute(
             select(Order.organization_id, func.count(Ticket.id)).join(Ticket, Ticket.order_id == Order.id)
             .join(FestivalSession, FestivalSession.id == Order.session_id)
@@ -181,6 +180,5 @@ def is_closed(festival_id: int, starts_at: datetime, ends_at: datetime) -> bool:
 
 def day_bounds(day) -> tuple[datetime, datetime]:
     """A festival day in Ubon, as a UTC period."""
-    from datetime import timedelta
     start = datetime.combine(day, time(0, 0), tzinfo=BANGKOK)
     return start.astimezone(utcnow().tzinfo), (start + timedelta(days=1)).astimezone(utcnow().tzinfo)

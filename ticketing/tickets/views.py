@@ -1,11 +1,12 @@
 """The buyer's phone tickets (an unguessable link, no login), QR images, and PDF downloads."""
 import io
 
+import qrcode
 from flask import Blueprint, Response, abort, make_response, render_template, send_file, url_for
 
 from ..extensions import db
-from ..sales.models import Ticket
 from ..promptpay import qr_svg
+from ..sales.models import Ticket
 from ..sales.receipts import receipt_lines
 from . import pdf, services
 
@@ -47,7 +48,6 @@ def qr_as_svg(token, ticket_id):
 
 @bp.get("/<token>/<ticket_id>.png")
 def qr_as_png(token, ticket_id):
-    import qrcode
     ticket = _live_ticket(_order(token), ticket_id)
     image = qrcode.make(services.code_for(ticket), error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8)
     buf = io.BytesIO()
