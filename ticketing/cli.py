@@ -14,6 +14,7 @@ from .accounts.models import ApiToken, User
 from .errors import ServiceError
 from .extensions import db
 from .festivals.models import Festival
+from .handling import transaction
 from .inventory.sessions import import_map
 from .seating.mapfile import MapError, parse_map
 
@@ -68,8 +69,9 @@ def users_create(username, roles, organization, password):
         if org_id is None:
             _fail(f"unknown organization code: {organization}")
     try:
-        accounts.save_user(None, None, username=username, roles=list(roles), organization_id=org_id, password=password)
-        db.session.commit()
+        with transaction():
+            accounts.save_user(None, None, username=username, roles=list(roles), organization_id=org_id,
+                               password=password)
     except ServiceError as err:
         _fail(f"{err.message} {' '.join(str(v) for v in err.details.values())}")
     click.echo(f"created {username}")
@@ -86,8 +88,8 @@ def _user(username: str) -> User:
 @click.argument("username")
 def users_token(username):
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    token = accounts.issue_token(None, _user(username))
-    db.session.commit()
+    with transaction():
+        token = accounts.issue_token(None, _user(username))
     click.echo(token)
 
 
@@ -99,9 +101,9 @@ def users_revoke_token(username, prefix):
     rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == _user(username).id,
                                                      ApiToken.revoked_at.is_(None))).all()
     rows = [r for r in rows if not prefix or r.prefix.startswith(prefix)]
-    for row in rows:
-        accounts.revoke_token(None, row.id)
-    db.session.commit()
+    with transaction():
+        for row in rows:
+            accounts.revoke_token(None, row.id)
     click.echo(f"revoked {len(rows)} token(s)")
 
 
@@ -140,8 +142,8 @@ def seating_import(path, festival_id, replace, lang):
             _fail(f"no festival with id {festival_id}")
         try:
             plan = _read_plan(path)
-            import_map(None, festival, plan, replace=replace)
-            db.session.commit()
+            with transaction():
+                import_map(None, festival, plan, replace=replace)
         except MapError as err:
             for problem in err.problems:
                 click.echo(str(problem), err=True)
@@ -194,8 +196,8 @@ def tickets_reissue(ticket_id):
     from .tickets.services import reissue
 
     try:
-        ticket = reissue(None, ticket_id)
-        db.session.commit()
+        with transaction():
+            ticket = reissue(None, ticket_id)
     except ServiceError as err:
         _fail(err.message)
     click.echo(f"ticket {ticket.id} is now issue {ticket.issue_no}")

@@ -4,9 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..errors import ServiceError
 from ..extensions import db, login_manager
-from ..forms import apply_service_error
+from ..handling import page_action, transaction
 from ..i18n import LANG_COOKIE, LANGUAGES, localized
 from . import services
 from .access import roles_required
@@ -81,19 +80,14 @@ def organizations():
 def organization_edit(org_id):
     org = db.get_or_404(Organization, org_id) if org_id else None
     form = OrganizationForm(obj=org)
-    if form.validate_on_submit():
-        try:
-            services.save_organization(current_user, org, code=form.code.data, kind=form.kind.data,
-                                       name_th=form.name_th.data, name_en=form.name_en.data,
-                                       is_example=form.is_example.data, active=form.active.data,
-                                       position=form.position.data, promptpay_id=form.promptpay_id.data or "",
-                                       transfer_custody=form.transfer_custody.data)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".organizations"))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+    if form.validate_on_submit() and page_action(
+            lambda: services.save_organization(
+                current_user, org, code=form.code.data, kind=form.kind.data, name_th=form.name_th.data,
+                name_en=form.name_en.data, is_example=form.is_example.data, active=form.active.data,
+                position=form.position.data, promptpay_id=form.promptpay_id.data or "",
+                transfer_custody=form.transfer_custody.data),
+            form=form, success=_("Saved.")).ok:
+        return redirect(url_for(".organizations"))
     return render_template("accounts/organization_edit.html", form=form, org=org)
 
 
@@ -124,18 +118,13 @@ def users():
 def user_edit(user_id):
     user = db.get_or_404(User, user_id) if user_id else None
     form = _user_form(user)
-    if form.validate_on_submit():
-        try:
-            services.save_user(current_user, user, username=form.username.data, roles=form.roles.data,
-                               organization_id=form.organization_id.data,
-                               display_name=form.display_name.data or "",
-                               password=form.password.data or None, active=form.active.data)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".users"))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+    if form.validate_on_submit() and page_action(
+            lambda: services.save_user(current_user, user, username=form.username.data, roles=form.roles.data,
+                                       organization_id=form.organization_id.data,
+                                       display_name=form.display_name.data or "",
+                                       password=form.password.data or None, active=form.active.data),
+            form=form, success=_("Saved.")).ok:
+        return redirect(url_for(".users"))
     tokens = []
     if user:
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
@@ -148,8 +137,8 @@ def user_edit(user_id):
 @roles_required("admin")
 def token_issue(user_id):
     user = db.get_or_404(User, user_id)
-    token = services.issue_token(current_user, user)
-    db.session.commit()
+    with transaction():
+        token = services.issue_token(current_user, user)
     session["new_token"] = token  # shown once, on the next page, then gone
     return redirect(url_for(".user_edit", user_id=user.id))
 
@@ -157,7 +146,7 @@ def token_issue(user_id):
 @bp.post("/admin/tokens/<int:token_id>/revoke")
 @roles_required("admin")
 def token_revoke(token_id):
-    row = services.revoke_token(current_user, token_id)
-    db.session.commit()
+    with transaction():
+        row = services.revoke_token(current_user, token_id)
     flash(_("Token revoked."), "success")
     return redirect(url_for(".user_edit", user_id=row.user_id))

@@ -5,10 +5,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.access import roles_required
-from ..errors import ServiceError
 from ..extensions import db
 from ..festivals.models import Festival
-from ..forms import apply_service_error
+from ..handling import page_action
 from ..inventory.sessions import import_map
 from ..money import format_thb, parse_baht
 from . import services
@@ -29,16 +28,13 @@ def manage(festival_id):
         raw = form.file.data.read(current_app.config["SEATING_MAX_BYTES"] + 1)
         try:
             plan = parse_map(raw, max_bytes=current_app.config["SEATING_MAX_BYTES"])
-            import_map(current_user, festival, plan, replace=form.replace.data)
-            db.session.commit()
-            flash(_("Seating map imported: %(n)d seats.", n=len(plan.seats)), "success")
-            return redirect(url_for(".manage", festival_id=festival.id))
         except MapError as err:
             problems = err.problems
             flash(_("The file was not imported: %(n)d problem(s) found.", n=len(problems)), "error")
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+        else:
+            if page_action(lambda: import_map(current_user, festival, plan, replace=form.replace.data),
+                           form=form, success=_("Seating map imported: %(n)d seats.", n=len(plan.seats))).ok:
+                return redirect(url_for(".manage", festival_id=festival.id))
     seating_map = services.map_of(festival.id)
     categories, seat_counts = [], {}
     if seating_map:
@@ -64,11 +60,6 @@ def set_price(festival_id, category_id):
             price = parse_baht(form.price.data or "")
         except ValueError:
             price = None
-        try:
-            services.set_category_price(current_user, category, price)
-            db.session.commit()
-            flash(_("Price saved: %(price)s baht.", price=format_thb(price)), "success")
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(None, err)
+        page_action(lambda: services.set_category_price(current_user, category, price),
+                    success=lambda saved: _("Price saved: %(price)s baht.", price=format_thb(price)))
     return redirect(url_for(".manage", festival_id=festival_id))
