@@ -4,9 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from ..accounts.access import may_see_order
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
+from ..handling import commits
 from ..sales import services
 from ..sales.holds import best_available
 from ..sales.models import Order
@@ -24,6 +26,7 @@ bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counte
 @bp.response(201, OrderSchema)
 @bp.alt_response(409, schema=ApiErrorSchema, description="seats_taken: some seats were sold meanwhile")
 @bp.alt_response(403, schema=ApiErrorSchema, description="seats the caller may not sell")
+@commits
 def create_order(args):
     """Sell seats. Send an `Idempotency-Key` header so that a retried request returns the first order."""
     key = request.headers.get("Idempotency-Key") or None
@@ -41,19 +44,15 @@ def create_order(args):
         seat_ids = best_available(current_user, session, wanted["count"], wanted["category"], wanted["section"])
     payment = services.PaymentInput(args["payment_method"], args.get("received_satang"), args["reference"],
                                     args["reason"])
-    order = services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"], idempotency_key=key)
-    db.session.commit()
-    return order
+    return services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"], idempotency_key=key)
 
 
 def _visible_order(order_id: str) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
         raise NotFound(_("No such order."))
-    if current_user.has_role("admin", "treasurer"):
-        return order
-    if not current_user.has_role("seller") or order.organization_id != current_user.organization_id:
-        raise Forbidden(_("You may not do this."))  # gate staff verify codes; they do not read orders
+    if not may_see_order(current_user, order):
+        raise Forbidden(_("You may not do this."))
     return order
 
 
@@ -67,11 +66,10 @@ def get_order(order_id):
 @bp.route("/orders/<order_id>/void", methods=["POST"])
 @bp.arguments(VoidSchema)
 @bp.response(200, OrderSchema)
+@commits
 def void_order(args, order_id):
     """Void an order: its seats return to sale and its tickets are void."""
-    order = services.void_order(current_user, order_id, args["reason"])
-    db.session.commit()
-    return order
+    return services.void_order(current_user, order_id, args["reason"])
 
 
 @bp.route("/orders/<order_id>/tickets.pdf")

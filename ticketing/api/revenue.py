@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from ..accounts.access import organization_scope
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..festivals.models import Festival
@@ -71,12 +72,10 @@ def statement(args):
     every organization; a seller sees only its own."""
     if db.session.get(Festival, args["festival"]) is None:
         raise NotFound(_("No such festival."))
-    if current_user.has_role("admin", "treasurer"):
-        only = None
-    elif current_user.has_role("seller") and current_user.organization_id:
-        only = current_user.organization_id
-    else:
-        raise Forbidden(_("You may not do this."))
+    try:
+        only = organization_scope(current_user)
+    except PermissionError:
+        raise Forbidden(_("You may not do this.")) from None
     result = statements.build(args["festival"], args["from_"], args["to"], only).to_dict()
     if only is not None:
         result.pop("central")

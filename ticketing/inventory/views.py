@@ -1,14 +1,14 @@
 """The session seat map (admin: block and allocate; everyone else: look) and its SVG."""
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.access import roles_required, sees_all_organizations
+from ..accounts.access import organization_scope, roles_required
 from ..errors import ServiceError
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..forms import apply_service_error
+from ..handling import page_action
 from ..i18n import localized
 from ..seating.models import Section, Stand
 from ..seating.services import map_of
@@ -64,13 +64,7 @@ def manage(session_id):
 def _act(session_id, action) -> Response:
     """Run one admin action in one transaction, report the outcome, go back to the map."""
     session = _session_or_404(session_id)
-    try:
-        message = action(session)
-        db.session.commit()
-        flash(message, "success")
-    except ServiceError as err:
-        db.session.rollback()
-        apply_service_error(None, err)
+    page_action(lambda: action(session), success=lambda message: message)
     return redirect(url_for(".manage", session_id=session.id))
 
 
@@ -142,12 +136,21 @@ def release(session_id):
     return _act(session_id, action)
 
 
+def _own_organization() -> int | None:
+    """Whose allocation the map outlines (others greyed): a seller's own organization. Treasurers and
+    admins, and users who may see no organization's figures (gate staff), see every organization's colour."""
+    try:
+        return organization_scope(current_user)
+    except PermissionError:
+        return None
+
+
 @bp.get("/sessions/<int:session_id>/map")
 @login_required
 def view_map(session_id):
     """Read-only map: a seller sees its own allocation outlined and other organizations' greyed."""
     session = _session_or_404(session_id)
-    own = None if sees_all_organizations(current_user) else current_user.organization_id
+    own = _own_organization()
     return render_template("inventory/view.html", session=session, own_org_id=own, **map_context(session, own))
 
 
@@ -155,8 +158,7 @@ def view_map(session_id):
 @login_required
 def map_svg(session_id):
     session = _session_or_404(session_id)
-    own = None if sees_all_organizations(current_user) else current_user.organization_id
-    svg = map_context(session, own)["svg"]
+    svg = map_context(session, _own_organization())["svg"]
     if svg is None:
         return Response(status=404)
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

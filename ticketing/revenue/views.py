@@ -9,12 +9,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..accounts.access import roles_required
-from ..errors import Invalid, ServiceError
+from ..accounts.access import organization_scope, roles_required
+from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import Festival
 from ..festivals.services import list_festivals
-from ..forms import apply_service_error
+from ..handling import page_action
 from ..i18n import lang
 from ..inventory.services import categories_for_session, member_organizations
 from ..money import format_thb, parse_baht
@@ -61,18 +61,22 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def _only() -> int | None:
-    """Treasurers and admins see every organization; a seller only its own."""
-    return None if current_user.has_role("admin", "treasurer") else current_user.organization_id
+    """Whose figures the user may see: None for every organization, else its own (403 for nobody's)."""
+    try:
+        return organization_scope(current_user)
+    except PermissionError:
+        abort(403)
 
 
 @bp.get("/")
 @roles_required("admin", "treasurer", "seller")
 def index():
+    only = _only()
     festival = _festival()
     start, end = _dates(festival)
-    statement = statements.build(festival.id, *_bounds(start, end), _only())
+    statement = statements.build(festival.id, *_bounds(start, end), only)
     charts, fairness = [], []
-    if _only() is None:
+    if only is None:
         data = dashboard.breakdowns(festival.id, *_bounds(start, end), lang())
         titles = {"organization": _("Sales by organization, net of refunds (baht)"),
                   "session": _("Sales by session, net of refunds (baht)"),
@@ -88,15 +92,16 @@ def index():
     query = {"festival": festival.id, "from": start.isoformat(), "to": end.isoformat()}
     return render_template("revenue/index.html", festival=festival, festivals=list_festivals(), statement=statement,
                            start=start, end=end, charts=charts, fairness=fairness, query=query,
-                           problems=[] if _only() else check.statement_problems(statement))
+                           problems=[] if only else check.statement_problems(statement))
 
 
 @bp.get("/statement.<fmt>")
 @roles_required("admin", "treasurer", "seller")
 def export(fmt):
+    only = _only()
     festival = _festival()
     start, end = _dates(festival)
-    statement = statements.build(festival.id, *_bounds(start, end), _only())
+    statement = statements.build(festival.id, *_bounds(start, end), only)
     name = f"statement-{festival.year}-{start}-{end}"
     if fmt == "csv":
         return Response(exports.statement_csv(statement), mimetype="text/csv",
@@ -122,28 +127,6 @@ def ledger_csv():
                     headers={"Content-Disposition": f"attachment; filename=ledger-{festival.year}-{start}-{end}.csv"})
 
 
-def _posted(form, action, endpoint: str, festival, errors: dict | None = None):
-    """What every form here does on POST: check the CSRF token, run ``action`` (a service call that
-    returns the message to show), commit and redirect; on a ServiceError roll back, show it (its field
-    messages also go into ``errors``, for the page to mark the fields) and let the page render again.
-    Returns the redirect, or None."""
-    if request.method != "POST":
-        return None
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(_("The form expired; please try again."))
-        message = action()
-        db.session.commit()
-    except ServiceError as err:
-        db.session.rollback()
-        apply_service_error(None, err)
-        if errors is not None:
-            errors.update({k: v for k, v in err.details.items() if isinstance(v, str)})
-        return None
-    flash(message, "success")
-    return redirect(url_for(endpoint, festival=festival.id))
-
-
 # --- split rules ---------------------------------------------------------------------------
 
 RULE_ROWS = 8
@@ -159,9 +142,8 @@ def rules():
     def save():
         version = services.save_rules(current_user, festival, _rules_from_form())
         return _("Split rules saved as version %(v)d; they apply to sales from now on.", v=version)
-    done = _posted(form, save, ".rules", festival)
-    if done:
-        return done
+    if request.method == "POST" and page_action(save, form=form, success=lambda message: message).ok:
+        return redirect(url_for(".rules", festival=festival.id))
     rows = _posted_rule_rows() if request.method == "POST" else _rule_rows(services.rules_of(festival.id))
     sessions = festival.sessions
     categories = categories_for_session(sessions[0]) if sessions else []
@@ -221,9 +203,9 @@ def expenses():
     festival = _festival()
     form = FlaskForm()
     errors: dict = {}
-    done = _posted(form, lambda: _add_expense(festival), ".expenses", festival, errors)
-    if done:
-        return done
+    if request.method == "POST" and page_action(lambda: _add_expense(festival), form=form, errors=errors,
+                                                success=lambda message: message).ok:
+        return redirect(url_for(".expenses", festival=festival.id))
     rows = db.session.scalars(select(Expense).where(Expense.festival_id == festival.id)
                               .order_by(Expense.spent_on.desc(), Expense.id.desc())).all()
     values = request.form if request.method == "POST" else {}
@@ -281,9 +263,8 @@ def close():
             raise Invalid(_("Give dates as YYYY-MM-DD, between the years 2000 and 2100."))
         services.close_period(current_user, festival, *_bounds(start, end))
         return _("The period is closed.")
-    done = _posted(form, close_it, ".close", festival)
-    if done:
-        return done
+    if request.method == "POST" and page_action(close_it, form=form, success=lambda message: message).ok:
+        return redirect(url_for(".close", festival=festival.id))
     periods = db.session.scalars(select(ClosedPeriod).where(ClosedPeriod.festival_id == festival.id)
                                  .order_by(ClosedPeriod.starts_at)).all()
     yesterday = utcnow().astimezone(BANGKOK).date() - timedelta(days=1)

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.access import roles_required
+from ..accounts.access import may_change_order, may_see_order, may_see_shift, roles_required
 from ..accounts.models import Organization
 from ..errors import Invalid, ServiceError
 from ..i18n import localized
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..festivals.services import list_sessions
-from ..forms import apply_service_error
+from ..handling import commits, page_action
 from ..inventory.models import SeatInventory, effective_state, live_hold_of
 from ..inventory.views import map_context
 from ..money import parse_baht
@@ -76,22 +76,18 @@ def _payment_from(form: SaleForm) -> services.PaymentInput:
 def sell(session_id):
     session = _session(session_id)
     form = SaleForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(_("The form expired; please try again."))
+
+    def sell_seats():
         seat_ids = [int(i) for i in (form.seat_ids.data or "").split(",") if i.strip().isdigit()]
-        order = services.sell(current_user, session.id, seat_ids, _payment_from(form),
-                              {"name": form.buyer_name.data, "phone": form.buyer_phone.data,
-                               "email": form.buyer_email.data}, idempotency_key=form.idempotency_key.data or None)
-        db.session.commit()
-        return redirect(url_for(".receipt", order_id=order.id))
-    except ServiceError as err:
-        db.session.rollback()
-        apply_service_error(form, err)
-        status = err.status
+        return services.sell(current_user, session.id, seat_ids, _payment_from(form),
+                             {"name": form.buyer_name.data, "phone": form.buyer_phone.data,
+                              "email": form.buyer_email.data}, idempotency_key=form.idempotency_key.data or None)
+    outcome = page_action(sell_seats, form=form)
+    if outcome.ok:
+        return redirect(url_for(".receipt", order_id=outcome.value.id))
     return render_template("counter/sell.html", session=session, form=form, held=_my_holds(session.id),
                            quota_left=services.complimentary_left(current_user.organization_id, session.festival_id),
-                           **map_context(session, current_user.organization_id)), status
+                           **map_context(session, current_user.organization_id)), outcome.status
 
 
 # --- JSON endpoints used by the counter page (session cookie + CSRF header) ------------------
@@ -105,25 +101,26 @@ def _ids(payload) -> list[int]:
 
 @bp.post("/sessions/<int:session_id>/hold")
 @roles_required("seller")
+@commits
 def hold(session_id):
     session = _session(session_id)
     _held, refused = holds.hold_seats(current_user, session, _ids(request.get_json(silent=True)))
-    db.session.commit()
     return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id))
 
 
 @bp.post("/sessions/<int:session_id>/release")
 @roles_required("seller")
+@commits
 def release(session_id):
     session = _session(session_id)
     payload = request.get_json(silent=True) or {}
     holds.release_holds(current_user, session, _ids(payload) if "seat_ids" in payload else None)
-    db.session.commit()
     return jsonify(held=_my_holds(session.id), total_satang=_total(session.id))
 
 
 @bp.post("/sessions/<int:session_id>/best")
 @roles_required("seller")
+@commits
 def best(session_id):
     """Replace the seller's selection with the best N adjacent seats, held."""
     session = _session(session_id)
@@ -131,7 +128,6 @@ def best(session_id):
     holds.release_holds(current_user, session)
     ids = holds.best_available(current_user, session, payload.get("count"), payload.get("category") or None)
     _held, refused = holds.hold_seats(current_user, session, ids)
-    db.session.commit()
     return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id))
 
 
@@ -174,9 +170,10 @@ def promptpay_qr(session_id):
 
 # --- receipt, void, shift -----------------------------------------------------------------
 
-def _my_order(order_id) -> Order:
+def _order(order_id, may=may_see_order) -> Order:
+    """The order, if ``may(current_user, order)``; 404 or 403 otherwise."""
     order = db.get_or_404(Order, order_id)
-    if not current_user.has_role("admin", "treasurer") and order.organization_id != current_user.organization_id:
+    if not may(current_user, order):
         abort(403)
     return order
 
@@ -184,7 +181,7 @@ def _my_order(order_id) -> Order:
 @bp.get("/orders/<order_id>")
 @roles_required("seller", "admin", "treasurer")
 def receipt(order_id):
-    order = _my_order(order_id)
+    order = _order(order_id)
     link = phone_url(order)
     return render_template("counter/receipt.html", order=order, lines=receipt_lines(order), void_form=VoidForm(),
                            email_form=EmailForm(email=order.buyer_email), phone_link=link,
@@ -194,13 +191,13 @@ def receipt(order_id):
 @bp.get("/orders/<order_id>/tickets-<layout>.pdf")
 @roles_required("seller", "admin", "treasurer")
 def tickets_pdf(order_id, layout):
-    return pdf_response(_my_order(order_id), layout)
+    return pdf_response(_order(order_id), layout)
 
 
 @bp.post("/orders/<order_id>/email")
 @roles_required("seller", "admin")
 def email_tickets(order_id):
-    order = _my_order(order_id)
+    order = _order(order_id, may_change_order)
     form = EmailForm()
     if form.validate_on_submit():
         festival = order.session.festival
@@ -215,17 +212,14 @@ def email_tickets(order_id):
 @bp.post("/orders/<order_id>/void")
 @roles_required("seller", "admin")
 def void(order_id):
-    order = _my_order(order_id)
+    order = _order(order_id, may_change_order)
     form = VoidForm()
-    try:
+
+    def void_it():
         if not form.validate_on_submit():
             raise ServiceError(_("Give a reason for voiding."))
         services.void_order(current_user, order.id, form.reason.data or "")
-        db.session.commit()
-        flash(_("The order is void; its seats are for sale again."), "success")
-    except ServiceError as err:
-        db.session.rollback()
-        apply_service_error(None, err)
+    page_action(void_it, success=_("The order is void; its seats are for sale again."))
     return redirect(url_for(".receipt", order_id=order.id))
 
 
@@ -236,17 +230,13 @@ def shift():
     current = shifts.open_shift(current_user)
     if form.validate_on_submit():
         try:
-            try:
-                counted = parse_baht(form.counted_cash.data or "")
-            except ValueError:
-                counted = None
-            closed = shifts.close_shift(current_user, counted, form.note.data or "")
-            db.session.commit()
-            flash(_("The shift is closed. Print this report and hand it in with the cash."), "success")
-            return redirect(url_for(".shift_report", shift_id=closed.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+            counted = parse_baht(form.counted_cash.data or "")
+        except ValueError:
+            counted = None
+        outcome = page_action(lambda: shifts.close_shift(current_user, counted, form.note.data or ""), form=form,
+                              success=_("The shift is closed. Print this report and hand it in with the cash."))
+        if outcome.ok:
+            return redirect(url_for(".shift_report", shift_id=outcome.value.id))
     report = shifts.shift_report(current) if current else None
     return render_template("counter/shift.html", form=form, report=report,
                            closed=shifts.closed_shifts(current_user))
@@ -256,6 +246,6 @@ def shift():
 @roles_required("seller", "admin", "treasurer")
 def shift_report(shift_id):
     shift = db.get_or_404(Shift, shift_id)
-    if not current_user.has_role("admin", "treasurer") and shift.user_id != current_user.id:
+    if not may_see_shift(current_user, shift):
         abort(403)
     return render_template("counter/shift_report.html", report=shifts.shift_report(shift))
