@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,11 @@ class Organization(db.Model):
 
     def name(self, locale: str) -> str:
         return self.name_th if locale == "th" else self.name_en
+
+
+def central_fund_id():
+    """SQL: the id of the central fund's account (at most one; NULL before it exists), as a scalar subquery."""
+    return select(Organization.id).where(Organization.kind == "central").scalar_subquery()
 
 
 class User(UserMixin, db.Model):

@@ -2,17 +2,13 @@
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
-from ..accounts.models import Organization
+from ..accounts.models import central_fund_id
 from ..errors import Conflict
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..timeutil import utcnow
 from .models import LedgerEntry, SplitRule
 from .split import Rule, split_order
-
-
-def _central_fund():
-    return select(Organization.id).where(Organization.kind == "central").scalar_subquery()
 
 
 def latest_version(festival_id):
@@ -39,7 +35,7 @@ def record_sale(order, payment, category_codes: dict[int, str]) -> None:
     statement after the order itself. The festival, the central fund and the newest rule version come
     in one query, so the sale path stays short."""
     festival_id, central, version = db.session.execute(
-        select(FestivalSession.festival_id, _central_fund(), latest_version(FestivalSession.festival_id))
+        select(FestivalSession.festival_id, central_fund_id(), latest_version(FestivalSession.festival_id))
         .where(FestivalSession.id == order.session_id)).one()
     if central is None:
         raise Conflict(_("Set up the central fund's account (an organization of kind central) before selling."),

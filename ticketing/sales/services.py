@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..accounts.models import Organization
+from ..accounts.models import Organization, central_fund_id
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
@@ -53,8 +53,7 @@ def custodian_for(method: str, organization_id: int) -> int | None:
     if method == "cash":
         return organization_id
     custody, central_id = db.session.execute(
-        select(Organization.transfer_custody, select(Organization.id).where(Organization.kind == "central")
-               .scalar_subquery()).where(Organization.id == organization_id)).one()
+        select(Organization.transfer_custody, central_fund_id()).where(Organization.id == organization_id)).one()
     return organization_id if custody == "own" else central_id
 
 
