@@ -11,6 +11,8 @@ from ticketing.inventory.sessions import save_session
 from ticketing.timeutil import utcnow
 
 EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"
+#: the map's zoom, as the page sets it: 'scale(1.49…) translate(…)'
+TRANSFORM = "document.querySelector('#seatmap svg').style.transform"
 
 
 @pytest.fixture
@@ -39,6 +41,11 @@ def _login(page, live, username, password="secret-pass"):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)  # sellers land on the counter, others at home
+
+
+def _fonts_loaded(page):
+    """Wait until the web font is in and no font is still loading, so that a picture shows Sarabun."""
+    page.wait_for_function("document.fonts.check('16px Sarabun', 'ที่นั่ง') && document.fonts.status === 'loaded'")
 
 
 def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, make):
@@ -71,7 +78,7 @@ def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, 
         return [...seen];
     }""")
     assert len(fills) >= 9
-    page.wait_for_timeout(300)  # let the web font settle before the picture
+    _fonts_loaded(page)
     screenshot(page, "admin-equal-shares")
     assert {o.id for o in orgs} == {s.organization_id for s in services.seat_views(session.id)}
 
@@ -88,16 +95,14 @@ def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
     assert page.inner_text("#selected-count") == "3"
     assert "A1" in page.inner_text(".seat-info")
     page.click("[data-zoom=in]")
-    page.wait_for_timeout(400)
-    scale = page.evaluate("document.querySelector('#seatmap svg').style.transform")
+    page.wait_for_function(f"parseFloat({TRANSFORM}.replace('scale(', '')) > 1")  # zoomed in
+    scale = page.evaluate(TRANSFORM).split(")")[0]
     page.select_option("#action", "block")
     page.click("#selection-form button.primary")  # no reason: refused, and nothing is lost
     page.wait_for_selector(".flash.error")
     assert page.inner_text("#selected-count") == "3"
     assert page.eval_on_selector("#action", "el => el.value") == "block"  # not back to "allocate"
-    page.wait_for_timeout(200)
-    assert page.evaluate("document.querySelector('#seatmap svg').style.transform").split(")")[0] == \
-        scale.split(")")[0]  # the same zoom as before the reload
+    page.wait_for_function(f"scale => {TRANSFORM}.split(')')[0] === scale", arg=scale)  # the zoom from before
     page.select_option("#action", "block")
     page.fill("#reason", "ประธานในพิธี")
     page.click("#selection-form button.primary")
@@ -125,7 +130,7 @@ def test_seller_sees_its_allocation_highlighted_in_thai(live, browser, make):
     assert all(s[1] != "rgb(227, 229, 232)" and s[0] != "rgb(17, 17, 17)" for s in pool)
     assert "ที่นั่งขององค์กรคุณ" in page.inner_text(".legend")
     assert page.evaluate("document.fonts.check('16px Sarabun', 'ที่นั่ง')")
-    page.wait_for_timeout(300)
+    _fonts_loaded(page)
     screenshot(page, "seller-map-th")
     page.click("text=English")
     assert "Your organization's seats" in page.inner_text(".legend")
@@ -139,7 +144,6 @@ def _seller_context(browser, live, username):
 
 
 def test_counter_sale_is_seen_by_another_counter_within_two_seconds(live, browser, make):
-    import time
     session = make.festival().sessions[0]
     make.user("seller1", roles=["seller"])
     make.user("seller2", roles=["seller"])
@@ -158,10 +162,9 @@ def test_counter_sale_is_seen_by_another_counter_within_two_seconds(live, browse
     first.click("#confirm")
     first.wait_for_selector("#receipt")
     assert first.inner_text("#receipt-total") == "3,000.00"
-    sold_at = time.monotonic()
     second.wait_for_function("""() => ['1', '2'].every(id =>
-        document.querySelector(`#seatmap circle[data-id="${id}"]`).classList.contains('s'))""", timeout=2000)
-    assert time.monotonic() - sold_at < 2.0
+        document.querySelector(`#seatmap circle[data-id="${id}"]`).classList.contains('s'))""",
+                             timeout=2000)  # the other counter polls every second
     screenshot(first, "counter-receipt-th")
 
 
