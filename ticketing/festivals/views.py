@@ -1,13 +1,13 @@
 """Admin pages for festivals and sessions."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
-from ..errors import Invalid, ServiceError
+from ..errors import Invalid
 from ..extensions import db
-from ..forms import apply_service_error
+from ..handling import page_action
 from ..inventory.services import member_organizations
 from ..inventory.sessions import save_session
 from ..sales.models import ComplimentaryQuota
@@ -34,16 +34,13 @@ def edit(festival_id):
     festival = db.get_or_404(Festival, festival_id) if festival_id else None
     form = FestivalForm(obj=festival)
     if form.validate_on_submit():
-        try:
-            festival = services.save_festival(current_user, festival, name_th=form.name_th.data or "",
-                                              name_en=form.name_en.data or "", year=form.year.data,
-                                              venue_th=form.venue_th.data or "", venue_en=form.venue_en.data or "")
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".show", festival_id=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+        outcome = page_action(
+            lambda: services.save_festival(current_user, festival, name_th=form.name_th.data or "",
+                                           name_en=form.name_en.data or "", year=form.year.data,
+                                           venue_th=form.venue_th.data or "", venue_en=form.venue_en.data or ""),
+            form=form, success=_("Saved."))
+        if outcome.ok:
+            return redirect(url_for(".show", festival_id=outcome.value.id))
     return render_template("festivals/edit.html", form=form, festival=festival)
 
 
@@ -67,17 +64,12 @@ def session_edit(festival_id, session_id):
     if session and not form.is_submitted():
         form.starts_at.data = to_local(session.starts_at).replace(tzinfo=None)
         form.ends_at.data = to_local(session.ends_at).replace(tzinfo=None) if session.ends_at else None
-    if form.validate_on_submit():
-        try:
-            save_session(current_user, festival, session, name_th=form.name_th.data or "",
-                                  name_en=form.name_en.data or "", starts_at=from_local(form.starts_at.data),
-                                  ends_at=from_local(form.ends_at.data) if form.ends_at.data else None)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".show", festival_id=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(form, err)
+    if form.validate_on_submit() and page_action(
+            lambda: save_session(current_user, festival, session, name_th=form.name_th.data or "",
+                                 name_en=form.name_en.data or "", starts_at=from_local(form.starts_at.data),
+                                 ends_at=from_local(form.ends_at.data) if form.ends_at.data else None),
+            form=form, success=_("Saved.")).ok:
+        return redirect(url_for(".show", festival_id=festival.id))
     return render_template("festivals/session_edit.html", form=form, festival=festival, session=session)
 
 
@@ -87,22 +79,15 @@ def quotas(festival_id):
     """Complimentary seats each organization may give away in this festival."""
     festival = db.get_or_404(Festival, festival_id)
     orgs = member_organizations()
-    if request.method == "POST":
-        form = FlaskForm()
-        try:
-            if not form.validate_on_submit():
-                raise ServiceError(_("The form expired; please try again."))
-            for org in orgs:
-                raw = (request.form.get(f"seats-{org.id}") or "0").strip()
-                if not raw.isdigit():
-                    raise Invalid(_("Give a number of seats from 0 to 10,000."))
-                set_quota(current_user, festival, org.id, int(raw))
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".quotas", festival_id=festival.id))
-        except ServiceError as err:
-            db.session.rollback()
-            apply_service_error(None, err)
+
+    def save():
+        for org in orgs:
+            raw = (request.form.get(f"seats-{org.id}") or "0").strip()
+            if not raw.isdigit():
+                raise Invalid(_("Give a number of seats from 0 to 10,000."))
+            set_quota(current_user, festival, org.id, int(raw))
+    if request.method == "POST" and page_action(save, form=FlaskForm(), success=_("Saved.")).ok:
+        return redirect(url_for(".quotas", festival_id=festival.id))
     granted = dict(db.session.execute(db.select(ComplimentaryQuota.organization_id, ComplimentaryQuota.seats)
                                       .where(ComplimentaryQuota.festival_id == festival.id)).all())
     rows = [(org, granted.get(org.id, 0), complimentary_left(org.id, festival.id)) for org in orgs]

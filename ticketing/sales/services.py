@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..accounts.access import may_change_order
 from ..accounts.models import Organization, central_fund_id
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -220,13 +221,12 @@ def void_order(actor, order_id: str, reason: str) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
         raise NotFound(_("No such order."))
-    is_admin = actor.has_role("admin")
-    if not is_admin and not (actor.has_role("seller") and actor.organization_id == order.organization_id):
+    if not may_change_order(actor, order):
         raise Forbidden(_("You may only void your own organization's orders."))
     if not reason or not reason.strip():
         raise Invalid(_("Give a reason for voiding."), details={"reason": _("Give a reason for voiding.")})
     shift_id = claim_open_shift(actor)
-    if not is_admin and shift_id is None:
+    if not actor.has_role("admin") and shift_id is None:
         raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
                        code="no_open_shift")
     # Only one void wins: the status changes only from paid, whoever else is voiding at the same time.

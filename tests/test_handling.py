@@ -1,0 +1,55 @@
+"""One request path (ticketing/handling.py), seen through the admin's festival pages: a form's field
+messages stay beside their fields, a refusal saves nothing of the request, a success is flashed once."""
+import pytest
+from sqlalchemy import func, select
+
+from conftest import login
+from ticketing.errors import Invalid
+from ticketing.extensions import db
+from ticketing.festivals.models import Festival
+from ticketing.handling import transaction
+from ticketing.sales.models import ComplimentaryQuota
+
+
+@pytest.fixture
+def admin(client, make):
+    """An admin signed in, reading English."""
+    make.user("admin", roles=["admin"])
+    login(client, "admin")
+    client.set_cookie("lang", "en")
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_transaction_rolls_back_what_the_block_wrote(make):
+    org = make.org("wat")
+    with pytest.raises(Invalid):
+        with transaction():
+            org.name_en = "Changed"
+            db.session.flush()
+            raise Invalid("refused")
+    db.session.expire_all()
+    assert org.name_en == "Org wat"
+
+
+def test_festival_form_marks_its_fields_then_saves(client, admin):
+    refused = client.post("/admin/festivals/new", data={"name_th": "", "name_en": "Candle", "year": "2027"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "A Thai name is required." in page
+    assert "Please correct the highlighted fields." in page and _count(Festival) == 0
+    saved = client.post("/admin/festivals/new", data={"name_th": "งานแห่เทียน", "name_en": "Candle", "year": "2027"},
+                        follow_redirects=True)
+    assert saved.get_data(as_text=True).count("Saved.") == 1 and _count(Festival) == 1
+
+
+def test_quotas_are_saved_all_or_nothing(client, admin, make):
+    festival = make.festival()
+    first, second = make.org("a"), make.org("b")
+    url = f"/admin/festivals/{festival.id}/quotas"
+    refused = client.post(url, data={f"seats-{first.id}": "5", f"seats-{second.id}": "20000"})
+    assert refused.status_code == 200 and "Give a number of seats from 0 to 10,000." in refused.get_data(as_text=True)
+    assert _count(ComplimentaryQuota) == 0  # the first organization's quota went back with the refusal
+    assert client.post(url, data={f"seats-{first.id}": "5", f"seats-{second.id}": "2"}).status_code == 302
+    assert sorted(db.session.scalars(select(ComplimentaryQuota.seats))) == [2, 5]
