@@ -171,11 +171,13 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
                                   .values(state="out", updated_at=now)).rowcount
         return Answer("ok" if done else "not_inside", view)
     if row.state is None:
+        # Whether the row went in is read from RETURNING, not rowcount: SQLAlchemy reports -1 (true)
+        # as the rowcount of this INSERT on PostgreSQL, which let every racing gate admit.
         done = db.session.execute(
             _insert(Admission).values(ticket_id=row.id, session_id=row.session_id, state="in", first_at=when,
                                       first_entrance_id=scan.entrance_id, first_device=scan.device, entries=1,
                                       updated_at=now)
-            .on_conflict_do_nothing(index_elements=["ticket_id"])).rowcount
+            .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(Admission.ticket_id)).first() is not None
     elif row.state == "out" and row.reentry_allowed:
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "out")
                                   .values(state="in", entries=Admission.entries + 1, updated_at=now)).rowcount
