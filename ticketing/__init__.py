@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import register_api
     from .festivals import views as festival_views
     from .gate import admin as gate_admin
+    from .gate import views as gate_views
     from .inventory import views as inventory_views
     from .sales import views as counter_views
     from .seating import views as seating_views
@@ -42,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
-               counter_views.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp):
+               counter_views.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp):
         app.register_blueprint(bp)
 
     web.register_error_pages(app)

@@ -10,12 +10,14 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @login_required
 def home():
-    """A seller's work is the counter, a treasurer's the revenue pages: they start there. Others see
-    the overview of what they can do."""
+    """A seller's work is the counter, a treasurer's the revenue pages, gate staff's the gate: they
+    start there. Others see the overview of what they can do."""
     if current_user.has_role("seller") and not current_user.has_role("admin"):
         return redirect(url_for("counter.index"))
     if current_user.has_role("treasurer") and not current_user.has_role("admin"):
         return redirect(url_for("revenue.index"))
+    if current_user.has_role("gate") and not current_user.has_role("admin"):
+        return redirect(url_for("gate.setup"))
     return render_template("home.html", festivals=list_festivals(), user=current_user)
 
 
