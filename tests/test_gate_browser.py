@@ -121,6 +121,8 @@ def test_hand_scanner_green_then_amber_then_red(live, browser, gate_day):
     page.select_option("#entrance", str(d.north.id))
     assert page.locator("#exit-choice").is_hidden()  # no re-entry in this session: no exit scans
     page.fill("#device", "phone-1")
+    _fonts_loaded(page)
+    screenshot(page, "gate-phone-setup")
     page.click("#start")
     page.wait_for_url(f"**{d.scan_url}")
     expect(page.locator("#device-name")).to_have_text("phone-1")
@@ -151,7 +153,8 @@ def test_hand_scanner_green_then_amber_then_red(live, browser, gate_day):
     expect(page.locator("#answer-message")).to_contain_text("ไม่ใช่ตั๋วที่ถูกต้อง")
     _picture(page, "gate-phone-red")
     _next(page)
-    expect(page.locator("#last")).to_contain_text("ไม่ผ่าน")
+    expect(page.locator("#last")).to_contain_text("ไม่ใช่ตั๋วที่ถูกต้อง")
+    expect(page.locator("#last")).to_have_attribute("data-colour", "red")
     expect(page.locator("#count-admitted")).to_have_text("1")
     expect(page.locator("#count-to-come")).to_have_text("5")
     _fonts_loaded(page)
@@ -204,6 +207,7 @@ def test_tablet_lookup_admits_a_damaged_ticket(live, browser, gate_day):
     _picture(page, "gate-tablet-green")
     _next(page)
     page.wait_for_function("document.activeElement.id === 'wedge'")  # ready for the hand scanner again
+    expect(page.locator("#lookup-results li").filter(has=page.locator("b", has_text=seat))).to_contain_text("อยู่ข้างในตั้งแต่")
     _fonts_loaded(page)
     screenshot(page, "gate-tablet-ready")
     db.session.expire_all()

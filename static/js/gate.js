@@ -374,7 +374,7 @@
     $('answer-offline').hidden = !answer.offline;
     answerBox.hidden = false;
     $('last').dataset.colour = colour;
-    $('last').textContent = [T[colour], seatText(ticket), message, whenText].filter(Boolean).join(' · ');
+    $('last').textContent = [seatText(ticket), message, whenText].filter(Boolean).join(' · ');
     signal(colour);
     clearTimeout(answerTimer);
     answerTimer = setTimeout(dismiss, ANSWER_MS);
@@ -415,9 +415,9 @@
 
   // ---- the hand scanner (keyboard wedge) -----------------------------------------------------
   var wedge = $('wedge');
+  // The wedge keeps the focus, except while someone types a look-up.
   function refocus() {
-    var active = document.activeElement;
-    if (active && active !== document.body && active !== wedge && active.closest('#lookup')) return;
+    if (document.activeElement && document.activeElement.id === 'lookup-q') return;
     wedge.focus({ preventScroll: true });
   }
   // A hand scanner types keys; with a Thai keyboard layout switched on, the letters of a code come out
@@ -584,23 +584,25 @@
   $('lookup-form').addEventListener('submit', function (e) {
     e.preventDefault();
     var q = $('lookup-q').value.trim();
-    var results = $('lookup-results');
-    results.innerHTML = '';
-    if (!q) return;
     if (decodeCode(q)) {  // a hand scanner fired while the look-up had the focus: it is a scan
       $('lookup-q').value = '';
       wedge.focus({ preventScroll: true });
       return scanText(q, false);
     }
-    if (!isOnline()) { $('lookup-msg').textContent = T.lookup_offline; return; }
-    $('lookup-msg').textContent = '';
+    lookup(q);
+  });
+  function lookup(q) {
+    var results = $('lookup-results');
+    if (!q) { results.innerHTML = ''; return; }
+    if (!isOnline()) { results.innerHTML = ''; $('lookup-msg').textContent = T.lookup_offline; return; }
     request(D.urls.lookup + '?q=' + encodeURIComponent(q)).then(function (r) { return r.json(); }).then(function (body) {
       var tickets = body.tickets || [];
       $('lookup-msg').textContent = tickets.length ? '' : T.lookup_none;
-      tickets.forEach(function (t) { results.appendChild(lookupRow(t)); });
-    }, function () { $('lookup-msg').textContent = T.lookup_offline; });
-  });
-  function lookupRow(t) {
+      results.innerHTML = '';
+      tickets.forEach(function (t) { results.appendChild(lookupRow(t, q)); });
+    }, function () { results.innerHTML = ''; $('lookup-msg').textContent = T.lookup_offline; });
+  }
+  function lookupRow(t, q) {
     var li = document.createElement('li');
     var text = document.createElement('span');
     var state = t.status !== 'valid' ? T.not_valid : t.gate_state === 'in' ? T['in'].replace('%(time)s', when(t.first_admitted_at))
@@ -615,7 +617,8 @@
     button.textContent = MODE === 'exit' ? T.exit : T.admit;
     button.disabled = t.status !== 'valid';
     button.addEventListener('click', function () {
-      submit({ ticket_id: t.ticket_id, nonce: newNonce(), scanned_at: new Date().toISOString(), lookup: t });
+      submit({ ticket_id: t.ticket_id, nonce: newNonce(), scanned_at: new Date().toISOString(), lookup: t })
+        .then(function () { lookup(q); });  // the list shows who is inside now
     });
     li.appendChild(text);
     li.appendChild(button);
