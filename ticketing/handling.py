@@ -14,7 +14,7 @@ from typing import Any, Callable
 from flask import flash
 from flask_babel import gettext as _
 
-from .errors import ServiceError
+from .errors import Invalid, ServiceError
 from .extensions import db
 from .forms import apply_service_error
 
@@ -65,7 +65,9 @@ def page_action(action: Callable[[], Any], *, form=None, success: str | Callable
     try:
         with transaction():
             if form is not None and not form.validate_on_submit():
-                raise ServiceError(_("The form expired; please try again."))
+                if "csrf_token" in form.errors or not form.errors:
+                    raise ServiceError(_("The form expired; please try again."))
+                raise Invalid(_("Some values are wrong; see the marked fields."))
             value = action()
     except ServiceError as err:
         apply_service_error(form, err)
