@@ -1,5 +1,7 @@
-"""The baseline for bench/onsale.py: a bare Flask endpoint doing only the conditional seat update."""
+"""Baselines: bare Flask endpoints doing only the conditional write of bench/onsale.py (the seat update)
+and of bench/gate.py (the admission)."""
 import os
+from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
@@ -24,3 +26,18 @@ def bare():
             conn.rollback()
             return jsonify(error="seats_taken"), 409
     return jsonify(sold=count), 201
+
+
+@app.post("/bare-checkin")
+def bare_checkin():
+    """The baseline for bench/gate.py: only the conditional admission write, then commit."""
+    body = request.get_json()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with engine.begin() as conn:
+        admitted = conn.execute(text(
+            "INSERT INTO admissions (ticket_id, session_id, state, first_at, first_entrance_id, first_device, "
+            "entries, updated_at) VALUES (:t, :s, 'in', :now, :e, :d, 1, :now) "
+            "ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id"),
+            {"t": str(body["ticket_id"]), "s": int(body["session_id"]), "e": int(body["entrance"]),
+             "d": str(body["device"]), "now": now}).first()
+    return jsonify(result="ok" if admitted else "already_used")
