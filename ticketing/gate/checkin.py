@@ -14,10 +14,11 @@ The order of work is the point (DESIGN.md invariants 3 and 4):
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -85,38 +86,76 @@ def _check_shape(scan: Scan, now: datetime) -> None:
         raise Invalid(_("Some values are wrong."), details=problems)
 
 
-def _insert(model):
-    """INSERT … ON CONFLICT for the database in use (both dialects spell it the same way)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+# The hot path's statements are built once, on the tables rather than the mapped classes, and take
+# their values as parameters: building a statement (and the ORM's part in running it) cost more than
+# the database work of a scan.
+
+@cache
+def _ticket_query(by_seat: bool):
+    """Everything the decision needs, in one statement: the ticket, its seat, stand and category, its
+    session, its admission with the first entrance, and the entrance bindings. Parameters: ``ticket_id``,
+    ``entrance_id`` and (``by_seat``) ``seat_id``."""
+    ticket, seat, section, stand, category, session, admission, binding, entrance = (
+        m.__table__ for m in (Ticket, Seat, Section, Stand, PriceCategory, FestivalSession, Admission,
+                              EntranceStand, Entrance))
+    first = entrance.alias("first_entrance")
+    entrance_id = bindparam("entrance_id", type_=Integer)
+    bound_anywhere = (select(func.count()).select_from(binding.join(entrance, entrance.c.id == binding.c.entrance_id))
+                      .where(entrance.c.festival_id == session.c.festival_id, binding.c.stand_code == stand.c.code)
+                      .scalar_subquery())
+    bound_here = (select(func.count()).select_from(binding)
+                  .where(binding.c.entrance_id == entrance_id, binding.c.stand_code == stand.c.code).scalar_subquery())
+    entrance_festival = select(entrance.c.festival_id).where(entrance.c.id == entrance_id).scalar_subquery()
+    query = (select(ticket.c.id, ticket.c.status, ticket.c.issue_no, ticket.c.session_id, seat.c.label,
+                    seat.c.row_label, section.c.code.label("section"), stand.c.code.label("stand"),
+                    stand.c.name_th.label("stand_th"), stand.c.name_en.label("stand_en"),
+                    category.c.code.label("category"), category.c.name_th.label("category_th"),
+                    category.c.name_en.label("category_en"), session.c.festival_id, session.c.starts_at,
+                    session.c.gate_opens_at, session.c.reentry_allowed, admission.c.state, admission.c.first_at,
+                    admission.c.first_entrance_id, admission.c.first_device, first.c.code.label("first_code"),
+                    first.c.name_th.label("first_th"), first.c.name_en.label("first_en"),
+                    bound_anywhere.label("bound_anywhere"), bound_here.label("bound_here"),
+                    entrance_festival.label("entrance_festival"))
+             .select_from(ticket.join(seat, seat.c.id == ticket.c.seat_id)
+                          .join(section, section.c.id == seat.c.section_id).join(stand, stand.c.id == section.c.stand_id)
+                          .join(category, category.c.id == ticket.c.category_id)
+                          .join(session, session.c.id == ticket.c.session_id)
+                          .outerjoin(admission, admission.c.ticket_id == ticket.c.id)
+                          .outerjoin(first, first.c.id == admission.c.first_entrance_id))
+             .where(ticket.c.id == bindparam("ticket_id", type_=String)))
+    if by_seat:
+        query = query.where(ticket.c.seat_id == bindparam("seat_id", type_=Integer))
+    return query
+
+
+@cache
+def _first_admission_query():
+    """The first admission of ``ticket_id``, with its entrance."""
+    admission, entrance = Admission.__table__, Entrance.__table__
+    return (select(admission.c.first_at, admission.c.first_entrance_id, admission.c.first_device,
+                   entrance.c.code.label("first_code"), entrance.c.name_th.label("first_th"),
+                   entrance.c.name_en.label("first_en"))
+            .select_from(admission.outerjoin(entrance, entrance.c.id == admission.c.first_entrance_id))
+            .where(admission.c.ticket_id == bindparam("ticket_id", type_=String)))
+
+
+@cache
+def _writes(dialect: str):
+    """(admit, record) for the dialect: the first entry's INSERT … ON CONFLICT DO NOTHING, returning the
+    ticket when it went in (the rowcount of this INSERT is -1 on PostgreSQL, so it cannot say), and the
+    scan's record, returning its id unless the same device sent the same nonce before."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    admissions, checkins = Admission.__table__, CheckIn.__table__
+    return (insert(admissions).on_conflict_do_nothing(index_elements=["ticket_id"]).returning(admissions.c.ticket_id),
+            insert(checkins).on_conflict_do_nothing(index_elements=["device", "nonce"]).returning(checkins.c.id))
 
 
 def _ticket_row(ticket_id: str, seat_id: int | None, entrance_id: int):
     """Everything the decision needs, in one query."""
-    bound_anywhere = (select(func.count()).select_from(EntranceStand)
-                      .join(Entrance, Entrance.id == EntranceStand.entrance_id)
-                      .where(Entrance.festival_id == FestivalSession.festival_id,
-                             EntranceStand.stand_code == Stand.code).scalar_subquery())
-    bound_here = (select(func.count()).select_from(EntranceStand)
-                  .where(EntranceStand.entrance_id == entrance_id, EntranceStand.stand_code == Stand.code)
-                  .scalar_subquery())
-    entrance_festival = select(Entrance.festival_id).where(Entrance.id == entrance_id).scalar_subquery()
-    query = (select(Ticket.id, Ticket.status, Ticket.issue_no, Ticket.session_id, Seat.label, Seat.row_label,
-                    Section.code.label("section"), Stand.code.label("stand"), Stand.name_th.label("stand_th"),
-                    Stand.name_en.label("stand_en"), PriceCategory.code.label("category"),
-                    PriceCategory.name_th.label("category_th"), PriceCategory.name_en.label("category_en"),
-                    FestivalSession.festival_id, FestivalSession.starts_at, FestivalSession.gate_opens_at,
-                    FestivalSession.reentry_allowed, Admission.state, Admission.first_at,
-                    Admission.first_entrance_id, Admission.first_device, bound_anywhere.label("bound_anywhere"),
-                    bound_here.label("bound_here"), entrance_festival.label("entrance_festival"))
-             .join(Seat, Seat.id == Ticket.seat_id).join(Section, Section.id == Seat.section_id)
-             .join(Stand, Stand.id == Section.stand_id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
-             .join(FestivalSession, FestivalSession.id == Ticket.session_id)
-             .outerjoin(Admission, Admission.ticket_id == Ticket.id)
-             .where(Ticket.id == ticket_id))
+    params = {"ticket_id": ticket_id, "entrance_id": entrance_id}
     if seat_id is not None:
-        query = query.where(Ticket.seat_id == seat_id)
-    return db.session.execute(query).first()
+        params["seat_id"] = seat_id
+    return db.session.execute(_ticket_query(seat_id is not None), params).first()
 
 
 def _ticket_view(row) -> dict:
@@ -130,11 +169,11 @@ def gate_opens_at(starts_at: datetime, gate_opens: datetime | None) -> datetime:
     return gate_opens or starts_at - timedelta(minutes=current_app.config["GATE_OPENS_MINUTES"])
 
 
-def _entrance_view(entrance_id: int | None) -> dict | None:
-    entrance = db.session.get(Entrance, entrance_id) if entrance_id else None
-    if entrance is None:
+def _first_entrance(row) -> dict | None:
+    """The first admission's entrance, from a row with first_entrance_id, first_code, first_th, first_en."""
+    if row.first_entrance_id is None:
         return None
-    return {"id": entrance.id, "code": entrance.code, "name": {"th": entrance.name_th, "en": entrance.name_en}}
+    return {"id": row.first_entrance_id, "code": row.first_code, "name": {"th": row.first_th, "en": row.first_en}}
 
 
 def _claim_ticket(scan: Scan):
@@ -163,6 +202,7 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
         return Answer("wrong_entrance", view)
     if now < gate_opens_at(row.starts_at, row.gate_opens_at):
         return Answer("not_yet", view)
+    first = None
     if scan.mode == "exit":
         if not row.reentry_allowed:
             raise Invalid(_("This session does not allow re-entry, so there is no exit scan."),
@@ -171,23 +211,22 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
                                   .values(state="out", updated_at=now)).rowcount
         return Answer("ok" if done else "not_inside", view)
     if row.state is None:
-        # Whether the row went in is read from RETURNING, not rowcount: SQLAlchemy reports -1 (true)
-        # as the rowcount of this INSERT on PostgreSQL, which let every racing gate admit.
-        done = db.session.execute(
-            _insert(Admission).values(ticket_id=row.id, session_id=row.session_id, state="in", first_at=when,
-                                      first_entrance_id=scan.entrance_id, first_device=scan.device, entries=1,
-                                      updated_at=now)
-            .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(Admission.ticket_id)).first() is not None
+        admit, _record = _writes(db.session.get_bind().dialect.name)
+        done = db.session.execute(admit, {
+            "ticket_id": row.id, "session_id": row.session_id, "state": "in", "first_at": when,
+            "first_entrance_id": scan.entrance_id, "first_device": scan.device, "entries": 1,
+            "updated_at": now}).first() is not None
     elif row.state == "out" and row.reentry_allowed:
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "out")
                                   .values(state="in", entries=Admission.entries + 1, updated_at=now)).rowcount
     else:
         done = 0
+        first = row  # inside already: the row says since when and where
     if done:
         return Answer("ok", view)
-    first = db.session.execute(select(Admission.first_at, Admission.first_entrance_id, Admission.first_device)
-                               .where(Admission.ticket_id == row.id)).first()
-    answer = Answer("already_used", view, first.first_at, _entrance_view(first.first_entrance_id))
+    if first is None:  # another gate admitted it after the row was read
+        first = db.session.execute(_first_admission_query(), {"ticket_id": row.id}).first()
+    answer = Answer("already_used", view, first.first_at, _first_entrance(first))
     answer.conflict = scan.offline and scan.device_result == "ok" and first.first_device != scan.device
     return answer
 
@@ -219,14 +258,14 @@ def _check_in(user, scan: Scan, now: datetime) -> Answer:
         else:
             answer = _decide(scan, row, None if isinstance(claim, tuple) else claim.issue, when, now)
     answer.nonce = scan.nonce
+    _admit, record = _writes(db.session.get_bind().dialect.name)
     try:
-        recorded = db.session.execute(
-            _insert(CheckIn).values(session_id=scan.session_id, ticket_id=ticket_id, entrance_id=scan.entrance_id,
-                                    device=scan.device, nonce=scan.nonce, user_id=getattr(user, "id", None),
-                                    mode=scan.mode, method="manual" if scan.ticket_id else "qr",
-                                    result=answer.result, scanned_at=when, recorded_at=now, offline=scan.offline,
-                                    device_result=scan.device_result, conflict=answer.conflict)
-            .on_conflict_do_nothing(index_elements=["device", "nonce"]).returning(CheckIn.id)).first()
+        recorded = db.session.execute(record, {
+            "session_id": scan.session_id, "ticket_id": ticket_id, "entrance_id": scan.entrance_id,
+            "device": scan.device, "nonce": scan.nonce, "user_id": getattr(user, "id", None), "mode": scan.mode,
+            "method": "manual" if scan.ticket_id else "qr", "result": answer.result, "scanned_at": when,
+            "recorded_at": now, "offline": scan.offline, "device_result": scan.device_result,
+            "conflict": answer.conflict}).first()
     except IntegrityError:
         raise Invalid(_("No such session or entrance."), details={"session_id": _("No such session or entrance.")})
     if recorded is None:
@@ -246,7 +285,7 @@ def _first_answer(scan: Scan) -> Answer:
         answer.ticket = _ticket_view(row) if row else None
         if first.result == "already_used" and row is not None and row.first_at is not None:
             answer.first_admitted_at = row.first_at
-            answer.first_entrance = _entrance_view(row.first_entrance_id)
+            answer.first_entrance = _first_entrance(row)
     return answer
 
 
