@@ -41,7 +41,7 @@ def test_seats_in_map_order_with_allocation(client, make, auth):
     seats = client.get(f"/api/v1/sessions/{session.id}/seats", headers=auth).json["seats"]
     assert len(seats) == 56
     assert seats[0] == {"id": first.id, "label": "1", "stand": "A", "section": "A1", "row": "1",
-                        "state": "available", "category": "front", "price_satang": 150000,
+                        "state": "available", "category": "front", "price_satang": 150000, "sold_whole": False,
                         "organization": {"id": org.id, "code": "chamber"}}
     assert seats[1]["state"] == "blocked" and seats[1]["organization"] is None
     assert [s["row"] for s in seats[:11]] == ["1"] * 10 + ["2"]

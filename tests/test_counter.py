@@ -57,7 +57,9 @@ def test_best_adjacent_seats_front_and_centre(client, counter):
     resp = client.post(f"{counter['base']}/best", json={"count": 4, "category": "vip"})
     rows = {s.row for s in counter["seats"] if s.id in resp.json["held"]}
     assert len(rows) == 1 and resp.json["total_satang"] == 4 * 80000
-    assert client.post(f"{counter['base']}/best", json={"count": 11}).status_code == 422  # rows have 10 seats
+    assert client.post(f"{counter['base']}/best", json={"count": 21}).status_code == 422  # at most 20
+    resp = client.post(f"{counter['base']}/best", json={"count": 11})  # rows have 10 seats: two rows, 6 + 5
+    assert resp.status_code == 200 and resp.json["proposal"]["kind"] == "block" and len(resp.json["held"]) == 11
     assert client.post(f"{counter['base']}/best", json={"count": 0}).status_code == 422
     assert client.post(f"{counter['base']}/best", json={"count": 2, "category": "nope"}).status_code == 422
 

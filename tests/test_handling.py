@@ -49,7 +49,7 @@ def test_quotas_are_saved_all_or_nothing(client, admin, make):
     first, second = make.org("a"), make.org("b")
     url = f"/admin/festivals/{festival.id}/quotas"
     refused = client.post(url, data={f"seats-{first.id}": "5", f"seats-{second.id}": "20000"})
-    assert refused.status_code == 200 and "Give a number of seats from 0 to 10,000." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Give a number of seats from 0 to 10,000." in refused.get_data(as_text=True)
     assert _count(ComplimentaryQuota) == 0  # the first organization's quota went back with the refusal
     assert client.post(url, data={f"seats-{first.id}": "5", f"seats-{second.id}": "2"}).status_code == 302
     assert sorted(db.session.scalars(select(ComplimentaryQuota.seats))) == [2, 5]

@@ -178,7 +178,10 @@ def test_unused_category_is_fine():
 @pytest.mark.parametrize("raw, expected", [
     (b"", "the file is empty"),
     ("  \n\t ", "the file is empty"),
-    ('{"format": "ubon-candle-seating/1",\n  "name": }', "not valid JSON: Expecting value at line 2, column 11"),
+    ('{"format": "ubon-candle-seating/1",\n  "name": }', "the file is not valid JSON at line 2, character 11: "
+     "a value is missing here (or there is a comma too many, or text without quotes)"),
+    ('{"format": "ubon-candle-seating/1" "name": 1}', "the file is not valid JSON at line 1, character 36: "
+     "a comma is missing between two entries"),
     ("[1, 2]", "the top level must be a JSON object {…}, not a list […]"),
     ('{"x": NaN}', "not valid JSON: NaN is not a number JSON allows"),
     (b'{"name": "\xff"}', "the file is not UTF-8 text (bad byte at offset 10)"),
@@ -330,10 +333,25 @@ def test_overlapping_seats_name_both():
     doc = native_doc(rows=[row("1", 4, 11, 30)], blocks=[block(first_row="2", seats_per_row=2, origin={"x": 36, "y": 4})])
     assert problems_of(doc) == [
         ("stands[0].sections[0].rows[0].seats[1]",
-         'seat "2" of row "1" overlaps seat "1" of row "1" at stands[0].sections[0].rows[0].seats[0]'),
+         'seat "2" of row "1" overlaps seat "1" of row "1" at stand 1, section 1, row 1, seat 1'),
         ("stands[0].sections[0].blocks[0]",
-         'seat "1" of row "2" overlaps seat "3" of row "1" at stands[0].sections[0].rows[0].seats[2]'),
+         'seat "1" of row "2" overlaps seat "3" of row "1" at stand 1, section 1, row 1, seat 3'),
     ]
+
+
+def test_problems_read_as_sentences_with_the_place_in_words(app):
+    from ticketing.seating.mapfile.spec import Problem
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import force_locale
+        with force_locale("en"):
+            assert Problem("stands[1].sections[0].rows[4]", 'duplicate seat label "12"').sentence() == \
+                'In stand 2, section 1, row 5 of the file: duplicate seat label "12".'
+            assert Problem("categories[1].price_satang", "x").sentence() == \
+                'In category 2, the field "price_satang" of the file: x.'
+            assert Problem("", "the file is empty").sentence() == "The file is empty."
+        with force_locale("th"):
+            said = Problem("stands[1].sections[0].rows[4]", "x").sentence()
+            assert "[" not in said and "อัฒจันทร์ลำดับที่ 2" in said
 
 
 def test_touching_seats_do_not_overlap():

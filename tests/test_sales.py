@@ -228,8 +228,11 @@ def test_best_available_through_the_api(client, shop):
     sold = {t["seat_id"] for t in resp.json["tickets"]}
     rows = {(s.section, s.row) for s in shop["seats"] if s.id in sold}
     assert len(sold) == 3 and len(rows) == 1 and resp.json["total_satang"] == 3 * 80000
-    resp = _order(client, shop, None, best_available={"count": 11})
+    resp = _order(client, shop, None, best_available={"count": 11, "category": "front"})  # 10 front seats
     assert resp.status_code == 422 and resp.json["error"] == "no_adjacent_seats"
+    assert "10" in resp.json["message"]  # says what is possible
+    resp = _order(client, shop, None, best_available={"count": 11})  # rows of 10: a block over two rows
+    assert resp.status_code == 201 and len(resp.json["tickets"]) == 11
     resp = _order(client, shop, [shop["seats"][0].id], best_available={"count": 1})
     assert resp.status_code == 422  # one or the other
 

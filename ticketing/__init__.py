@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     from .i18n import register_template_helpers, select_locale
+    from .forms import use_our_messages_for_wtforms
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
     register_template_helpers(app)
+    use_our_messages_for_wtforms()  # WTForms' own messages in Thai too
 
     from . import models  # noqa: F401  (register every table)
     from .accounts import views as accounts_views

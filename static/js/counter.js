@@ -66,9 +66,34 @@
     e.preventDefault();
     var count = Number(document.getElementById('best-count').value || 4);
     post(data.best, { count: count, category: document.getElementById('best-category').value })
-      .then(function (answer) { apply(answer); if (!answer.error) document.getElementById('confirm').focus(); });
+      .then(function (answer) {
+        apply(answer);
+        showProposal(answer.error ? null : answer.proposal);
+        if (!answer.error) document.getElementById('confirm').focus();
+      });
   });
-  document.getElementById('release-all').addEventListener('click', function () { post(data.release).then(apply); });
+  // The proposal for a group, on the map (zoomed so that every proposed seat shows) and in words, before
+  // the seller confirms: one row, a block over adjacent rows, or a few runs close together.
+  var proposalBox = document.getElementById('proposal');
+  function showProposal(proposal) {
+    svg.querySelectorAll('.prop').forEach(function (s) { s.classList.remove('prop'); });
+    proposalBox.hidden = !proposal;
+    proposalBox.dataset.kind = proposal ? proposal.kind : '';
+    if (!proposal) return;
+    proposalBox.querySelector('.proposal-summary').textContent = proposal.summary;
+    var list = proposalBox.querySelector('.proposal-lines');
+    list.innerHTML = '';
+    proposal.lines.forEach(function (line) {
+      var li = document.createElement('li'); li.textContent = line; list.appendChild(li);
+    });
+    var ids = [].concat.apply([], proposal.runs);
+    ids.forEach(function (id) { var s = seat(id); if (s) s.classList.add('prop'); });
+    if (window.seatmapShow) window.seatmapShow(ids);
+  }
+  document.getElementById('release-all').addEventListener('click', function () {
+    showProposal(null);
+    post(data.release).then(apply);
+  });
 
   // Payment method: show its fields; cash shows the change; PromptPay shows the QR.
   function method() { var c = document.querySelector('input[name=payment_method]:checked'); return c ? c.value : 'cash'; }

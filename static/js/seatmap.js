@@ -102,4 +102,26 @@
   } catch (err) { /* storage off or unreadable: start from the whole map */ }
   if (form) sync();
   window.seatmapDescribe = describe;
+  // Zoom so that every seat in ``ids`` is on screen (a group proposed over two rows must show both).
+  window.seatmapShow = function (ids) {
+    var seats = ids.map(function (id) { return svg.querySelector('circle[data-id="' + id + '"]'); })
+      .filter(Boolean);
+    if (!seats.length) return;
+    panzoom.reset({ animate: false });
+    setTimeout(function () {
+      var box = viewport.getBoundingClientRect();
+      var rects = seats.map(function (s) { return s.getBoundingClientRect(); });
+      var left = Math.min.apply(null, rects.map(function (r) { return r.left; }));
+      var right = Math.max.apply(null, rects.map(function (r) { return r.right; }));
+      var top = Math.min.apply(null, rects.map(function (r) { return r.top; }));
+      var bottom = Math.max.apply(null, rects.map(function (r) { return r.bottom; }));
+      var cx = (left + right) / 2, cy = (top + bottom) / 2;
+      var halfW = Math.max((right - left) / 2, 1), halfH = Math.max((bottom - top) / 2, 1);
+      // zooming keeps (cx, cy) in place: the seats stay inside the viewport if they fit around it
+      var room = Math.min((cx - box.left) / halfW, (box.right - cx) / halfW, (cy - box.top) / halfH,
+        (box.bottom - cy) / halfH) * 0.8;
+      var scale = Math.max(1, Math.min(room, COMFORTABLE / Math.max(rects[0].width, 1), 12));
+      if (scale > 1) panzoom.zoomToPoint(scale, { clientX: cx, clientY: cy }, { animate: false });
+    });
+  };
 })();

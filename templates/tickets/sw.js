@@ -13,6 +13,6 @@ self.addEventListener('fetch', (event) => {
         if (response.ok) caches.open(CACHE).then((cache) => cache.put(event.request, copy));
         return response;
       })
-      .catch(() => caches.match(event.request))
+      .catch(() => caches.match(event.request, { ignoreVary: true, ignoreSearch: path.startsWith('/static/') }))
   );
 });

@@ -66,6 +66,11 @@ def may_see_shift(user, shift) -> bool:
     return sees_all_organizations(user) or shift.user_id == user.id
 
 
+def may_receive_shift_cash(user) -> bool:
+    """Marking a closed shift's cash as received is the treasurer's act."""
+    return user.has_role("treasurer")
+
+
 def may_scan(user) -> bool:
     """Gate staff (and admins) scan tickets; sellers and treasurers do not admit anyone."""
     return user.has_role("gate", "admin")

@@ -6,7 +6,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
+    username = StringField(_l("Username"), validators=[DataRequired()],
+                           render_kw={"autocapitalize": "none", "autocorrect": "off", "autocomplete": "username",
+                                      "spellcheck": "false"})
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 

@@ -5,7 +5,7 @@ import secrets
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -89,9 +89,9 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
     errors = {}
     if not USERNAME_RE.match(username):
         errors["username"] = _("Use 2-80 letters, digits, '.', '-' or '_'.")
-    elif db.session.scalar(select(User.id).where(User.username == username,
+    elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower(),
                                                  User.id != getattr(user, "id", None))):
-        errors["username"] = _("This username is taken.")
+        errors["username"] = _("This username is taken.")  # also in other capitals: sign-in ignores case
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         errors["roles"] = _("Choose at least one role among admin, treasurer, seller and gate.")
@@ -123,7 +123,12 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    """The user with this name, in any capitals (a tablet capitalises the first letter), and password."""
+    name = username.strip()
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:  # usernames differing only in case are refused by save_user, so this is one user
+        user = db.session.scalars(select(User).where(func.lower(User.username) == name.lower())
+                                  .order_by(User.id)).first()
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
     return user

@@ -62,6 +62,8 @@ class SeatSchema(Schema):
     state = fields.String(metadata={"enum": ["available", "held", "sold", "blocked"]})
     category = fields.String()
     price_satang = fields.Integer()
+    sold_whole = fields.Boolean(metadata={"description": "the seat's row is a table sold whole: an order takes "
+                                                         "all its seats or none"})
     organization = fields.Nested(OrganizationRefSchema, allow_none=True,
                                  metadata={"description": "the allocation, or null for the shared pool"})
 

@@ -49,5 +49,6 @@ def seats(session_id):
     return {"session_id": session.id, "seats": [
         {"id": s.id, "label": s.label, "stand": s.stand, "section": s.section, "row": s.row, "state": s.state,
          "category": categories[s.category_id].code, "price_satang": categories[s.category_id].price_satang,
+         "sold_whole": s.sold_whole,
          "organization": orgs.get(s.organization_id, {"id": s.organization_id, "code": None})
          if s.organization_id else None} for s in seat_views(session.id)]}

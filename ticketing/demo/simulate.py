@@ -41,7 +41,7 @@ def simulate_day(festival: Festival, orders: int, seed: int = 2027, progress=Non
     for session in festival.sessions:
         by_org = defaultdict(list)
         for seat in seat_views(session.id):
-            if seat.state == "available":
+            if seat.state == "available" and not seat.sold_whole:  # tables sold whole: not picked at random
                 by_org[seat.organization_id].append(seat.id)
         free[session.id] = by_org
     done = {"orders": 0, "tickets": 0, "voided": 0}

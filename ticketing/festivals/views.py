@@ -80,15 +80,30 @@ def quotas(festival_id):
     festival = db.get_or_404(Festival, festival_id)
     orgs = member_organizations()
 
+    row_errors: dict[str, str] = {}
+
     def save():
+        """Every row is checked; a wrong one names its row, and then nothing is saved."""
+        found = {}
         for org in orgs:
             raw = (request.form.get(f"seats-{org.id}") or "0").strip()
-            if not raw.isdigit():
-                raise Invalid(_("Give a number of seats from 0 to 10,000."))
-            set_quota(current_user, festival, org.id, int(raw))
-    if request.method == "POST" and page_action(save, form=FlaskForm(), success=_("Saved.")).ok:
+            if not (raw.isascii() and raw.isdigit()):
+                found[f"seats-{org.id}"] = _("Give a number of seats from 0 to 10,000.")
+                continue
+            try:  # set_quota checks before it changes anything; a refusal at the end rolls all rows back
+                set_quota(current_user, festival, org.id, int(raw))
+            except Invalid as err:
+                found[f"seats-{org.id}"] = err.message
+        if found:
+            raise Invalid(_("Some rows are wrong (marked below); nothing was saved."), details=found)
+    outcome = page_action(save, form=FlaskForm(), success=_("Saved."), errors=row_errors) \
+        if request.method == "POST" else None
+    if outcome is not None and outcome.ok:
         return redirect(url_for(".quotas", festival_id=festival.id))
     granted = dict(db.session.execute(db.select(ComplimentaryQuota.organization_id, ComplimentaryQuota.seats)
                                       .where(ComplimentaryQuota.festival_id == festival.id)).all())
-    rows = [(org, granted.get(org.id, 0), complimentary_left(org.id, festival.id)) for org in orgs]
-    return render_template("festivals/quotas.html", festival=festival, rows=rows)
+    typed = request.form if outcome is not None else {}  # a refused form shows what was typed
+    rows = [(org, typed.get(f"seats-{org.id}", granted.get(org.id, 0)), complimentary_left(org.id, festival.id),
+             row_errors.get(f"seats-{org.id}")) for org in orgs]
+    return render_template("festivals/quotas.html", festival=festival, rows=rows), \
+        outcome.status if outcome is not None else 200

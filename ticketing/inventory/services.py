@@ -32,6 +32,8 @@ class SeatView:
     category_id: int
     state: str
     organization_id: int | None
+    #: the seat's row is a table sold whole
+    sold_whole: bool = False
 
 
 def seat_views(session_id: int) -> list[SeatView]:
@@ -39,7 +41,7 @@ def seat_views(session_id: int) -> list[SeatView]:
     now = utcnow()
     rows = db.session.execute(
         select(Seat.id, Seat.label, Seat.row_label, Seat.row_index, Seat.x, Seat.y, Stand.code, Section.code,
-               Section.id, Seat.category_id, effective_state(now), SeatInventory.organization_id)
+               Section.id, Seat.category_id, effective_state(now), SeatInventory.organization_id, Seat.sold_whole)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id)
         .join(Section, Section.id == Seat.section_id).join(Stand, Stand.id == Section.stand_id)
         .where(SeatInventory.session_id == session_id).order_by(Seat.position))

@@ -52,8 +52,10 @@ def manage(session_id):
     selection.organization_id.choices = _org_choices()
     rows.organization_id.choices = _org_choices(_("Shared pool"))
     release.organization_id.choices = _org_choices(_("All organizations"))
+    seating_map = map_of(session.festival_id)
     sections = db.session.execute(select(Section.id, Stand.code, Section.code).join(Stand, Stand.id == Section.stand_id)
-                                  .order_by(Stand.position, Section.position)).all()
+                                  .where(Stand.map_id == (seating_map.id if seating_map else -1))
+                                  .order_by(Stand.position, Section.position)).all() if seating_map else []
     rows.section_id.choices = [(sid, f"{stand} / {code}") for sid, stand, code in sections]
     context = map_context(session)
     table = allocation.allocation_table(context.pop("seats", []))

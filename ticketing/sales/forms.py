@@ -11,8 +11,9 @@ class SaleForm(FlaskForm):
     #: made by the page when it opens: a double submit (or a retry) returns the same order
     idempotency_key = HiddenField()
     buyer_name = StringField(_l("Buyer's name"))
-    buyer_phone = StringField(_l("Phone"))
-    buyer_email = StringField(_l("E-mail"))
+    buyer_phone = StringField(_l("Phone"), render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
+    buyer_email = StringField(_l("E-mail"), render_kw={"inputmode": "email", "autocapitalize": "none",
+                                                        "autocorrect": "off", "spellcheck": "false"})
     payment_method = RadioField(_l("Payment"), default="cash", choices=list(METHOD_NAMES.items()))
     received = StringField(_l("Cash received (baht)"))
     reference = StringField(_l("Transfer reference"))
@@ -21,6 +22,14 @@ class SaleForm(FlaskForm):
 
 class VoidForm(FlaskForm):
     reason = StringField(_l("Reason for voiding"))
+
+
+class OpenShiftForm(FlaskForm):
+    opening_float = StringField(_l("Opening float: change in the drawer (baht)"), default="0")
+
+
+class ReceiveCashForm(FlaskForm):
+    """Only the CSRF token: the treasurer's "cash received" button."""
 
 
 class CloseShiftForm(FlaskForm):

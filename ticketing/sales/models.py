@@ -135,6 +135,7 @@ class Shift(db.Model):
         # One open shift per seller at a time.
         Index("uq_shifts_open_per_user", "user_id", unique=True,
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        CheckConstraint("opening_float_satang >= 0", name="opening_float_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,11 +143,20 @@ class Shift(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: expected cash (cash sales - cash refunds) when closed
+    #: change put in the drawer when the shift opened (the organization's own money, not takings)
+    opening_float_satang: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: expected cash (opening float + cash sales - cash refunds) when closed
     expected_cash_satang: Mapped[int | None]
     #: cash counted in the drawer when closed
     counted_cash_satang: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: when a treasurer took the shift's cash in (marked it received), and who
+    cash_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cash_received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    organization = relationship("Organization")
+    cash_received_by = relationship("User", foreign_keys=[cash_received_by_id])
 
 
 class ComplimentaryQuota(db.Model):

@@ -18,11 +18,13 @@ from ..accounts.models import Organization, central_fund_id
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
+from ..i18n import localized
 from ..inventory.models import SeatInventory, live_hold_of
 from ..ledger.services import record_refund, record_sale
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
-from .holds import free_for
+from .buyers import clean_buyer
+from .holds import check_whole_tables, free_for
 from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket, new_id
 from .shifts import claim_open_shift, current_shift_id
 
@@ -163,6 +165,8 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
         return earlier
     ids = _validate(session_id, seat_ids, payment)
     lines = _seat_lines(actor, session_id, ids)
+    check_whole_tables(ids)
+    buyer = clean_buyer(buyer)
     complimentary = payment.method == "complimentary"
     total = 0 if complimentary else sum(line[2] for line in lines)
     if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
@@ -268,6 +272,11 @@ def set_quota(actor, festival, organization_id: int, seats) -> ComplimentaryQuot
     quota = db.session.scalar(select(ComplimentaryQuota).where(
         ComplimentaryQuota.festival_id == festival.id, ComplimentaryQuota.organization_id == organization_id))
     before = quota.seats if quota else None
+    used = (before or 0) - complimentary_left(organization_id, festival.id)
+    if seats < used:
+        message = _("%(org)s has already given away %(used)d complimentary seats: the quota cannot be lower "
+                    "than %(used)d.", org=localized(org), used=used)
+        raise Invalid(message, code="quota_below_used", details={"seats": message, "used": used})
     if quota is None:
         quota = ComplimentaryQuota(festival_id=festival.id, organization_id=organization_id)
         db.session.add(quota)

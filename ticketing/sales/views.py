@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.access import may_change_order, may_see_order, may_see_shift, roles_required
+from ..accounts.access import may_change_order, may_receive_shift_cash, may_see_order, may_see_shift, roles_required
 from ..accounts.models import Organization
 from ..errors import Invalid, ServiceError
 from ..i18n import localized
@@ -22,7 +22,7 @@ from .. import promptpay
 from . import holds, services, shifts
 from ..tickets.mail import send
 from ..tickets.views import pdf_response, phone_url
-from .forms import CloseShiftForm, EmailForm, SaleForm, VoidForm
+from .forms import CloseShiftForm, EmailForm, OpenShiftForm, ReceiveCashForm, SaleForm, VoidForm
 from .methods import method_name
 from .models import Order, Shift
 from .receipts import receipt_lines
@@ -34,8 +34,28 @@ bp.add_app_template_filter(method_name, "method_name")
 POLL_OVERLAP = timedelta(seconds=5)
 
 
+#: ids are 32-bit integers in the database: a bigger number names nothing (and must not reach the driver)
+MAX_ID = 2**31 - 1
+
+
 def _session(session_id) -> FestivalSession:
+    if not 0 < session_id <= MAX_ID:
+        abort(404)
     return db.get_or_404(FestivalSession, session_id)
+
+
+def _seat_ids_from_text(text: str) -> list[int]:
+    """The sale form's comma-separated seat ids; anything else is a clear 422, never a crash."""
+    ids = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= MAX_ID:
+            raise Invalid(_("Seat numbers must be whole numbers."), code="invalid_seats",
+                          details={"seat_ids": _("Seat numbers must be whole numbers.")})
+        ids.append(int(part))
+    return ids
 
 
 @bp.get("/")
@@ -78,7 +98,7 @@ def sell(session_id):
     form = SaleForm()
 
     def sell_seats():
-        seat_ids = [int(i) for i in (form.seat_ids.data or "").split(",") if i.strip().isdigit()]
+        seat_ids = _seat_ids_from_text(form.seat_ids.data)
         return services.sell(current_user, session.id, seat_ids, _payment_from(form),
                              {"name": form.buyer_name.data, "phone": form.buyer_phone.data,
                               "email": form.buyer_email.data}, idempotency_key=form.idempotency_key.data or None)
@@ -94,7 +114,8 @@ def sell(session_id):
 
 def _ids(payload) -> list[int]:
     ids = payload.get("seat_ids") if isinstance(payload, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID
+                                            for i in ids):
         raise Invalid(_("Seat numbers must be whole numbers."), code="invalid_seats")
     return ids
 
@@ -122,13 +143,21 @@ def release(session_id):
 @roles_required("seller")
 @commits
 def best(session_id):
-    """Replace the seller's selection with the best N adjacent seats, held."""
+    """Replace the seller's selection with the best seats for a group of N (one row, else a block over
+    adjacent rows, else the fewest runs close together), held, with what the proposal is in words."""
     session = _session(session_id)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        payload = {}
+    category = payload.get("category") or None
+    if category is not None and not isinstance(category, str):
+        raise Invalid(_("Unknown category."), details={"category": _("Unknown category.")})
+    proposal = holds.propose_group(current_user, session, payload.get("count"), category)
     holds.release_holds(current_user, session)
-    ids = holds.best_available(current_user, session, payload.get("count"), payload.get("category") or None)
-    _held, refused = holds.hold_seats(current_user, session, ids)
-    return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id))
+    _held, refused = holds.hold_seats(current_user, session, proposal.seat_ids)
+    return jsonify(held=_my_holds(session.id), refused=refused, total_satang=_total(session.id),
+                   proposal={"kind": proposal.kind, "summary": proposal.summary(), "lines": proposal.lines(),
+                             "runs": [[s.id for s in run] for run in proposal.runs]})
 
 
 def _total(session_id) -> int:
@@ -139,10 +168,13 @@ def _total(session_id) -> int:
 @roles_required("seller", "admin", "treasurer")
 def changes(session_id):
     """Seats changed since ``since`` (ISO time from the previous answer), for the live map."""
-    try:
-        since = datetime.fromisoformat(request.args["since"]) - POLL_OVERLAP
-    except (KeyError, ValueError):
-        since = None
+    _session(session_id)
+    since = None
+    if "since" in request.args:
+        try:
+            since = datetime.fromisoformat(request.args["since"]) - POLL_OVERLAP
+        except (ValueError, OverflowError):
+            return jsonify(error="bad_since", message=_("Give the time of the previous answer, as it was sent.")), 400
     now = utcnow()
     query = select(SeatInventory.seat_id, effective_state(now), SeatInventory.organization_id,
                    SeatInventory.held_by_id, SeatInventory.hold_expires_at).where(SeatInventory.session_id == session_id)
@@ -223,12 +255,30 @@ def void(order_id):
     return redirect(url_for(".receipt", order_id=order.id))
 
 
+@bp.post("/shift/open")
+@roles_required("seller")
+def open_shift():
+    form = OpenShiftForm()
+
+    def start():
+        try:
+            amount = parse_baht(form.opening_float.data or "0")
+        except ValueError:
+            amount = None
+        return shifts.start_shift(current_user, amount)
+    outcome = page_action(start, form=form, success=_("Your shift is open. Sell from the sessions below."))
+    if outcome.ok:
+        return redirect(url_for(".index"))
+    return render_template("counter/shift.html", form=CloseShiftForm(formdata=None), open_form=form, report=None,
+                           closed=shifts.closed_shifts(current_user)), outcome.status
+
+
 @bp.route("/shift", methods=["GET", "POST"])
 @roles_required("seller")
 def shift():
     form = CloseShiftForm()
     current = shifts.open_shift(current_user)
-    if form.validate_on_submit():
+    if current is not None and form.validate_on_submit():
         try:
             counted = parse_baht(form.counted_cash.data or "")
         except ValueError:
@@ -238,7 +288,7 @@ def shift():
         if outcome.ok:
             return redirect(url_for(".shift_report", shift_id=outcome.value.id))
     report = shifts.shift_report(current) if current else None
-    return render_template("counter/shift.html", form=form, report=report,
+    return render_template("counter/shift.html", form=form, report=report, open_form=OpenShiftForm(formdata=None),
                            closed=shifts.closed_shifts(current_user))
 
 
@@ -248,4 +298,32 @@ def shift_report(shift_id):
     shift = db.get_or_404(Shift, shift_id)
     if not may_see_shift(current_user, shift):
         abort(403)
-    return render_template("counter/shift_report.html", report=shifts.shift_report(shift))
+    paper = "80mm" if request.args.get("paper") == "80mm" else "a4"
+    return render_template("counter/shift_report.html", report=shifts.shift_report(shift), paper=paper)
+
+
+@bp.get("/shifts/")
+@roles_required("treasurer", "admin")
+def all_shifts():
+    """Every shift of every organization with its difference; the treasurer marks cash received."""
+    organization_id = request.args.get("organization", type=int)
+    waiting = request.args.get("waiting") == "1"
+    rows = [(s, (s.counted_cash_satang - s.expected_cash_satang) if s.closed_at and s.counted_cash_satang is not None
+             and s.expected_cash_satang is not None else None)
+            for s in shifts.all_shifts(organization_id, waiting_only=waiting)]
+    organizations = db.session.scalars(select(Organization).where(Organization.kind == "member")
+                                       .order_by(Organization.id)).all()
+    return render_template("counter/shifts_all.html", rows=rows, organizations=organizations,
+                           organization_id=organization_id, waiting=waiting,
+                           handover=shifts.cash_handover(organization_id),
+                           may_receive=may_receive_shift_cash(current_user), receive_form=ReceiveCashForm())
+
+
+@bp.post("/shifts/<int:shift_id>/received")
+@roles_required("treasurer")
+def receive_cash(shift_id):
+    page_action(lambda: shifts.mark_cash_received(current_user, shift_id), form=ReceiveCashForm(),
+                success=lambda s: _("Cash of %(seller)s's shift marked as received.",
+                                    seller=s.user.display_name or s.user.username))
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/counter/shifts")
+                    else url_for(".all_shifts"))

@@ -1,5 +1,5 @@
 """The venue layout of a festival: stands -> sections -> seats (rows are a label on the seat)."""
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -94,6 +94,8 @@ class Seat(db.Model):
     y: Mapped[float]
     #: seat-map order: stand, section, row (front first), seat
     position: Mapped[int]
+    #: the seat's row is a table sold whole (the map's row flag ``"table": true``): all its seats or none
+    sold_whole: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     section: Mapped[Section] = relationship()
     category: Mapped[PriceCategory] = relationship()

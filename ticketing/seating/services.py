@@ -46,7 +46,8 @@ def store_map(festival: Festival, plan: SeatingPlan) -> SeatingMap:
     db.session.execute(insert(Seat), [
         {"map_id": seating_map.id, "section_id": sections[(s.stand_code, s.section_code)].id,
          "category_id": categories[s.category_code].id, "row_label": s.row_label, "row_index": s.row_index,
-         "label": s.label, "x": s.x, "y": s.y, "position": i} for i, s in enumerate(plan.seats)])
+         "label": s.label, "x": s.x, "y": s.y, "position": i, "sold_whole": s.sold_whole}
+        for i, s in enumerate(plan.seats)])
     return seating_map
 
 

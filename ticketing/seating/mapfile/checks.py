@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from jsonschema import Draft202012Validator
 from jsonschema.validators import extend
 
-from .spec import MAX_PROBLEMS, DraftPlan, ProblemList
+from .spec import MAX_PROBLEMS, DraftPlan, ProblemList, plain_place
 
 
 # -- stage 2: structure ----------------------------------------------------------------------
@@ -138,4 +138,4 @@ def overlap_problems(draft: DraftPlan, problems: ProblemList) -> None:
             problems.add(draft.seat_paths[i], _(
                 'seat "%(seat)s" of row "%(row)s" overlaps seat "%(other)s" of row "%(other_row)s" at %(other_path)s',
                 seat=seat.label, row=seat.row_label, other=hit.label, other_row=hit.row_label,
-                other_path=draft.seat_paths[other]))
+                other_path=plain_place(draft.seat_paths[other])))

@@ -69,10 +69,27 @@ def load_json(text: str):
     except _NotANumber as err:
         fail(_("not valid JSON: %(value)s is not a number JSON allows", value=str(err)))
     except json.JSONDecodeError as err:
-        fail(_("not valid JSON: %(error)s at line %(line)s, column %(column)s",
-               error=err.msg, line=err.lineno, column=err.colno))
-    except ValueError as err:  # e.g. an integer with more digits than Python converts
-        fail(_("not valid JSON: %(error)s", error=str(err)))
+        fail(_("the file is not valid JSON at line %(line)s, character %(column)s: %(error)s",
+               error=_syntax_words(err.msg), line=err.lineno, column=err.colno))
+    except ValueError:  # an integer with more digits than Python converts
+        fail(_("the file is not valid JSON: a number has far too many digits"))
+
+
+def _syntax_words(parser_message: str) -> str:
+    """What Python's JSON parser found, in the user's language (its own text is English)."""
+    words = {
+        "Expecting value": _("a value is missing here (or there is a comma too many, or text without quotes)"),
+        "Expecting ',' delimiter": _("a comma is missing between two entries"),
+        "Expecting ':' delimiter": _("a colon is missing after a field name"),
+        "Expecting property name enclosed in double quotes":
+            _('a field name in double quotes is expected here (or there is a comma before "}")'),
+        "Unterminated string starting at": _("a text is not closed with a double quote"),
+        "Invalid control character at": _("a text contains a line break or a tab; write \\n or \\t instead"),
+        "Invalid \\escape": _("a backslash (\\) in a text is not followed by a valid escape"),
+        "Invalid \\uXXXX escape": _("a \\u escape needs four hexadecimal digits"),
+        "Extra data": _("more text follows the end of the map"),
+    }
+    return words.get(parser_message, _("the JSON syntax is wrong here"))
 
 
 def duplicate_key_problems(doc, problems: ProblemList) -> None:

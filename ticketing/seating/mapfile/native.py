@@ -16,6 +16,8 @@ SCHEMA_PATH = Path(__file__).resolve().parents[3] / "seating_maps" / "schema.jso
 DEFAULT_SEAT_RADIUS = 4
 #: block defaults, as multiples of the seat radius: 4 -> seats 10 apart, rows 12 apart
 SEAT_PITCH_FACTOR, ROW_PITCH_FACTOR = 2.5, 3
+#: a table sold whole goes into one order, and the counter proposes at most 20 seats together
+MAX_TABLE_SEATS = 20
 
 
 @functools.cache
@@ -164,6 +166,12 @@ class _NativeReader:
             self.problems.add(path, _('duplicate row label "%(label)s"', label=label))
             return
         self._known_category(row.get("category"), path)
+        if row.get("table"):
+            if len(row["seats"]) > MAX_TABLE_SEATS:
+                self.problems.add(path, _("a table sold whole has at most %(n)d seats (the most one order takes "
+                                          "together); this one has %(count)d", n=MAX_TABLE_SEATS,
+                                          count=len(row["seats"])))
+            rows.tables.add(label)
         for i, seat in enumerate(row["seats"]):
             seat_path = f"{path}.seats[{i}]"
             category = seat.get("category", row.get("category"))

@@ -7,8 +7,8 @@ How a pretix plan becomes ours:
 - a row's ``row_number`` is the row label, rows in file order (the first is the front row); rows
   of a zone with the same ``row_number`` are one row, as pretix's editor splits a row at aisles;
 - ``seat_number`` is the seat label; a seat's position is zone + row + seat position;
-- each category gets a code from its name, its name in both languages and price 0: the
-  administrator sets prices after the import;
+- each category gets a code from its name, its name in both languages and price 0 (``source`` is
+  "pretix"): the admin page asks for each category's price before it imports the plan;
 - the seat radius is the largest ``radius`` of any seat (pretix's default is 10).
 
 ``seat_guid`` must be unique, as pretix requires; it is checked but not kept.
@@ -122,7 +122,7 @@ class _PretixReader:
         self.categories = self._categories(doc["categories"])
         name = doc["name"].strip() or _("pretix seating plan")
         radius = max((seat.get("radius", DEFAULT_RADIUS) for seat in seats), default=DEFAULT_RADIUS)
-        self.draft = DraftPlan(name, name, False, radius, list(self.categories.values()))
+        self.draft = DraftPlan(name, name, False, radius, list(self.categories.values()), source="pretix")
         self.guids: dict[str, str] = {}  #: seat_guid -> path of the seat that has it
         zone_codes: set[str] = set()
         for i, zone in enumerate(doc["zones"]):

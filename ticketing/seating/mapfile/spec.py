@@ -5,6 +5,7 @@ finished SeatingPlan once every check has passed.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
@@ -20,6 +21,45 @@ class Problem:
 
     def __str__(self):
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    def sentence(self) -> str:
+        """The problem as a sentence for a person, with the place said in words (no JSON path):
+        'In stand 2, section 1, row 5 of the file: duplicate seat label "12".'"""
+        message = self.message[:1].upper() + self.message[1:]
+        if not self.path:
+            return _("%(problem)s.", problem=message)
+        return _("In %(place)s of the file: %(problem)s.", place=plain_place(self.path), problem=self.message)
+
+
+#: what a list in a map file holds, for saying a place in words (n counts from 1, in file order)
+def _list_words() -> dict:
+    return {"stands": lambda n: _("stand %(n)d", n=n), "sections": lambda n: _("section %(n)d", n=n),
+            "rows": lambda n: _("row %(n)d", n=n), "seats": lambda n: _("seat %(n)d", n=n),
+            "blocks": lambda n: _("block %(n)d", n=n), "categories": lambda n: _("category %(n)d", n=n),
+            "zones": lambda n: _("zone %(n)d", n=n), "areas": lambda n: _("area %(n)d", n=n),
+            "row_labels": lambda n: _("row label %(n)d", n=n),
+            "aisles_after": lambda n: _("aisle number %(n)d", n=n), "gaps": lambda n: _("gap number %(n)d", n=n)}
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def plain_place(path: str) -> str:
+    """'stands[1].sections[0].rows[4]' -> 'stand 2, section 1, row 5'; a field is named in quotes
+    ('category 2, the field "price_satang"'). Numbers count from 1 in the order of the file."""
+    words, lists = [], _list_words()
+    parts = [(m.group(1), m.group(2)) for m in _PART.finditer(path)]
+    for i, (name, index) in enumerate(parts):
+        if name is None:
+            continue
+        following = parts[i + 1][1] if i + 1 < len(parts) else None
+        if following is not None:
+            say = lists.get(name)
+            words.append(say(int(following) + 1) if say else
+                         _('entry %(n)d of "%(field)s"', n=int(following) + 1, field=name))
+        else:
+            words.append(_('the field "%(field)s"', field=name))
+    return ", ".join(words) or _("the file")
 
 
 @dataclass(frozen=True)
@@ -56,6 +96,7 @@ class SeatSpec:
     x: float
     y: float
     category_code: str
+    sold_whole: bool = False  #: the seat's row is a table sold whole
 
 
 @dataclass(frozen=True)
@@ -70,6 +111,8 @@ class SeatingPlan:
     stands: list[StandSpec]
     sections: list[SectionSpec]
     seats: list[SeatSpec]  #: stand, section, row (front first), seat order as listed or numbered
+    #: "native" or "pretix" (a pretix plan has no prices: the import asks for them)
+    source: str = "native"
 
 
 class MapError(Exception):
@@ -124,6 +167,7 @@ class DraftPlan:
     sections: list[SectionSpec] = field(default_factory=list)
     seats: list[SeatSpec] = field(default_factory=list)
     seat_paths: list[str] = field(default_factory=list)  #: where each seat comes from, for problems
+    source: str = "native"
 
 
 class SectionRows:
@@ -136,6 +180,8 @@ class SectionRows:
     def __init__(self, stand_code: str, section_code: str):
         self.stand_code, self.section_code = stand_code, section_code
         self.rows: dict[str, dict[str, tuple[float, float, str, str]]] = {}
+        #: labels of the rows that are tables sold whole
+        self.tables: set[str] = set()
 
     def add(self, row_label: str, label: str, x: float, y: float, category: str, path: str) -> bool:
         """Add a seat; False (and nothing added) if its row already has a seat with that label."""
@@ -149,7 +195,7 @@ class SectionRows:
         for index, (row_label, seats) in enumerate(self.rows.items()):
             for label, (x, y, category, path) in seats.items():
                 draft.seats.append(SeatSpec(self.stand_code, self.section_code, row_label, index, label, x, y,
-                                            category))
+                                            category, row_label in self.tables))
                 draft.seat_paths.append(path)
 
 
@@ -160,4 +206,5 @@ def normalised(draft: DraftPlan) -> SeatingPlan:
     seats = [replace(s, x=round(s.x + dx, 3), y=round(s.y + dy, 3)) for s in draft.seats]
     return SeatingPlan(draft.name_th, draft.name_en, draft.is_example, r,
                        width=max(s.x for s in seats) + r, height=max(s.y for s in seats) + r,
-                       categories=draft.categories, stands=draft.stands, sections=draft.sections, seats=seats)
+                       categories=draft.categories, stands=draft.stands, sections=draft.sections, seats=seats,
+                       source=draft.source)
