@@ -1,9 +1,10 @@
 """Gate check-in through the API: entrances, scans, a device's offline queue, the offline bundle."""
 import hashlib
 import json
+from functools import cache
 
 from flask import Response, request
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
@@ -144,10 +145,17 @@ def _scanner() -> None:
         raise Forbidden(_("Only gate staff and admins scan tickets."))
 
 
+@cache
+def _message(locale: str, result: str, mode: str) -> str:
+    """The answer's message, translated once per language (not once per scan)."""
+    return result_message(result, mode)
+
+
 def _answer(answer: checkin.Answer, mode: str) -> dict:
-    return {"result": answer.result, "message": result_message(answer.result, mode), "ticket": answer.ticket,
-            "first_admitted_at": answer.first_admitted_at, "first_entrance": answer.first_entrance,
-            "nonce": answer.nonce, "repeated": answer.repeated, "conflict": answer.conflict}
+    return {"result": answer.result, "message": _message(str(get_locale()), answer.result, mode),
+            "ticket": answer.ticket, "first_admitted_at": answer.first_admitted_at,
+            "first_entrance": answer.first_entrance, "nonce": answer.nonce, "repeated": answer.repeated,
+            "conflict": answer.conflict}
 
 
 def _scan(args: dict, session_id: int, entrance: int, device: str, **more) -> checkin.Scan:
@@ -166,8 +174,9 @@ def entrances(festival_id):
                           for e in services.entrances_of(festival_id)]}
 
 
+# The schema is given as one instance: given the class, webargs would build (deep-copy) one per scan.
 @bp.route("/checkins", methods=["POST"])
-@bp.arguments(CheckInSchema)
+@bp.arguments(CheckInSchema())
 @bp.response(200, AnswerSchema)
 @bp.alt_response(422, schema=ApiErrorSchema, description="a wrong value (not a wrong ticket: that is a result)")
 @commits

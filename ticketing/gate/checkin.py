@@ -18,7 +18,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, bindparam, func, select, update
+from sqlalchemy import Integer, String, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +29,7 @@ from ..sales.models import Ticket
 from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..tickets.codes import InvalidCode, verify
 from ..tickets.services import signing_key
-from ..timeutil import utcnow
+from ..timeutil import UTCDateTime, utcnow
 from .models import Admission, CheckIn, Entrance, EntranceStand
 
 MODES = ("entry", "exit")
@@ -100,7 +100,8 @@ def _ticket_query(by_seat: bool):
                               EntranceStand, Entrance))
     first = entrance.alias("first_entrance")
     entrance_id = bindparam("entrance_id", type_=Integer)
-    bound_anywhere = (select(func.count()).select_from(binding.join(entrance, entrance.c.id == binding.c.entrance_id))
+    bound_anywhere = (select(func.count())
+                      .select_from(binding.join(entrance, entrance.c.id == binding.c.entrance_id))
                       .where(entrance.c.festival_id == session.c.festival_id, binding.c.stand_code == stand.c.code)
                       .scalar_subquery())
     bound_here = (select(func.count()).select_from(binding)
@@ -117,7 +118,8 @@ def _ticket_query(by_seat: bool):
                     bound_anywhere.label("bound_anywhere"), bound_here.label("bound_here"),
                     entrance_festival.label("entrance_festival"))
              .select_from(ticket.join(seat, seat.c.id == ticket.c.seat_id)
-                          .join(section, section.c.id == seat.c.section_id).join(stand, stand.c.id == section.c.stand_id)
+                          .join(section, section.c.id == seat.c.section_id)
+                          .join(stand, stand.c.id == section.c.stand_id)
                           .join(category, category.c.id == ticket.c.category_id)
                           .join(session, session.c.id == ticket.c.session_id)
                           .outerjoin(admission, admission.c.ticket_id == ticket.c.id)
@@ -150,6 +152,33 @@ def _writes(dialect: str):
             insert(checkins).on_conflict_do_nothing(index_elements=["device", "nonce"]).returning(checkins.c.id))
 
 
+@cache
+def _admit_and_record_pg():
+    """PostgreSQL, an online entry scan of a ticket not yet admitted: the admission and the scan's record
+    in one statement (a round trip fewer). The scan is recorded ``ok`` when its admission went in,
+    ``already_used`` when another gate's did first; returns whether it went in and the record's id
+    (none for a resent scan)."""
+    return text("""
+        WITH admitted AS (
+            INSERT INTO admissions (ticket_id, session_id, state, first_at, first_entrance_id, first_device,
+                                    entries, updated_at)
+            VALUES (:ticket_id, :session_id, 'in', :scanned_at, :entrance_id, :device, 1, :recorded_at)
+            ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id),
+        recorded AS (
+            INSERT INTO checkins (session_id, ticket_id, entrance_id, device, nonce, user_id, mode, method, result,
+                                  scanned_at, recorded_at, offline, device_result, conflict)
+            VALUES (:session_id, :ticket_id, :entrance_id, :device, :nonce, :user_id, :mode, :method,
+                    CASE WHEN EXISTS (SELECT 1 FROM admitted) THEN 'ok' ELSE 'already_used' END,
+                    :scanned_at, :recorded_at, false, NULL, false)
+            ON CONFLICT (device, nonce) DO NOTHING RETURNING id)
+        SELECT EXISTS (SELECT 1 FROM admitted) AS admitted, (SELECT id FROM recorded) AS recorded
+        """).bindparams(bindparam("scanned_at", type_=UTCDateTime()), bindparam("recorded_at", type_=UTCDateTime()))
+
+
+#: the scan is not recorded yet
+_PENDING = object()
+
+
 def _ticket_row(ticket_id: str, seat_id: int | None, entrance_id: int):
     """Everything the decision needs, in one query."""
     params = {"ticket_id": ticket_id, "entrance_id": entrance_id}
@@ -176,32 +205,39 @@ def _first_entrance(row) -> dict | None:
     return {"id": row.first_entrance_id, "code": row.first_code, "name": {"th": row.first_th, "en": row.first_en}}
 
 
+@cache
+def _public_key(private_key):
+    return private_key.public_key()
+
+
 def _claim_ticket(scan: Scan):
     """(ticket id, seat id) that the scan names, or None for a code that is not a genuine ticket."""
     if scan.ticket_id is not None:
         return (scan.ticket_id, None) if len(scan.ticket_id) <= 36 else None
     try:
-        claim = verify(signing_key().public_key(), scan.code or "")
+        claim = verify(_public_key(signing_key()), scan.code or "")
     except InvalidCode:
         return None
     return claim
 
 
-def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datetime) -> Answer:
-    """The result for a genuine code of a ticket we know, writing the admission when it is ``ok``."""
+def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datetime, record: dict):
+    """The result for a genuine code of a ticket we know, writing the admission when it is ``ok``; and
+    the id of the scan's record if it was written with the admission (None: a resent scan), else
+    ``_PENDING``. ``record`` holds the record's values but its result."""
     if row.entrance_festival != row.festival_id:
         raise Invalid(_("This entrance is not one of this festival's."), details={"entrance": _("No such entrance.")})
     view = _ticket_view(row)
     if row.status != "valid":
-        return Answer("void", view)
+        return Answer("void", view), _PENDING
     if claim_issue is not None and claim_issue != row.issue_no:
-        return Answer("revoked" if claim_issue < row.issue_no else "invalid", view)
+        return Answer("revoked" if claim_issue < row.issue_no else "invalid", view), _PENDING
     if row.session_id != scan.session_id:
-        return Answer("wrong_session", view)
+        return Answer("wrong_session", view), _PENDING
     if row.bound_anywhere and not row.bound_here:
-        return Answer("wrong_entrance", view)
+        return Answer("wrong_entrance", view), _PENDING
     if now < gate_opens_at(row.starts_at, row.gate_opens_at):
-        return Answer("not_yet", view)
+        return Answer("not_yet", view), _PENDING
     first = None
     if scan.mode == "exit":
         if not row.reentry_allowed:
@@ -209,13 +245,21 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
                           details={"mode": _("Re-entry is off for this session.")})
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "in")
                                   .values(state="out", updated_at=now)).rowcount
-        return Answer("ok" if done else "not_inside", view)
+        return Answer("ok" if done else "not_inside", view), _PENDING
+    recorded = _PENDING
     if row.state is None:
-        admit, _record = _writes(db.session.get_bind().dialect.name)
-        done = db.session.execute(admit, {
-            "ticket_id": row.id, "session_id": row.session_id, "state": "in", "first_at": when,
-            "first_entrance_id": scan.entrance_id, "first_device": scan.device, "entries": 1,
-            "updated_at": now}).first() is not None
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql" and not scan.offline:
+            try:
+                done, recorded = db.session.execute(_admit_and_record_pg(), record).one()
+            except IntegrityError:
+                raise _no_such_session()
+        else:
+            admit, _record = _writes(dialect)
+            done = db.session.execute(admit, {
+                "ticket_id": row.id, "session_id": row.session_id, "state": "in", "first_at": when,
+                "first_entrance_id": scan.entrance_id, "first_device": scan.device, "entries": 1,
+                "updated_at": now}).first() is not None
     elif row.state == "out" and row.reentry_allowed:
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "out")
                                   .values(state="in", entries=Admission.entries + 1, updated_at=now)).rowcount
@@ -223,12 +267,16 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
         done = 0
         first = row  # inside already: the row says since when and where
     if done:
-        return Answer("ok", view)
+        return Answer("ok", view), recorded
     if first is None:  # another gate admitted it after the row was read
         first = db.session.execute(_first_admission_query(), {"ticket_id": row.id}).first()
     answer = Answer("already_used", view, first.first_at, _first_entrance(first))
     answer.conflict = scan.offline and scan.device_result == "ok" and first.first_device != scan.device
-    return answer
+    return answer, recorded
+
+
+def _no_such_session() -> Invalid:
+    return Invalid(_("No such session or entrance."), details={"session_id": _("No such session or entrance.")})
 
 
 class _Repeated(Exception):
@@ -248,26 +296,29 @@ def _check_in(user, scan: Scan, now: datetime) -> Answer:
     _check_shape(scan, now)
     when = scan.scanned_at or now
     claim = _claim_ticket(scan)
+    ticket_id = None if claim is None else claim[0] if isinstance(claim, tuple) else claim.ticket_id
+    record = {"session_id": scan.session_id, "ticket_id": ticket_id, "entrance_id": scan.entrance_id,
+              "device": scan.device, "nonce": scan.nonce, "user_id": getattr(user, "id", None), "mode": scan.mode,
+              "method": "manual" if scan.ticket_id else "qr", "scanned_at": when, "recorded_at": now}
+    recorded = _PENDING
     if claim is None:
-        answer, ticket_id = Answer("invalid"), None
+        answer = Answer("invalid")
     else:
-        ticket_id, seat_id = (claim if isinstance(claim, tuple) else (claim.ticket_id, claim.seat_id))
-        row = _ticket_row(ticket_id, seat_id, scan.entrance_id)
+        row = _ticket_row(ticket_id, None if isinstance(claim, tuple) else claim.seat_id, scan.entrance_id)
         if row is None:
-            answer, ticket_id = Answer("invalid"), None
+            answer, record["ticket_id"] = Answer("invalid"), None
         else:
-            answer = _decide(scan, row, None if isinstance(claim, tuple) else claim.issue, when, now)
+            answer, recorded = _decide(scan, row, None if isinstance(claim, tuple) else claim.issue, when, now,
+                                       record)
     answer.nonce = scan.nonce
-    _admit, record = _writes(db.session.get_bind().dialect.name)
-    try:
-        recorded = db.session.execute(record, {
-            "session_id": scan.session_id, "ticket_id": ticket_id, "entrance_id": scan.entrance_id,
-            "device": scan.device, "nonce": scan.nonce, "user_id": getattr(user, "id", None), "mode": scan.mode,
-            "method": "manual" if scan.ticket_id else "qr", "result": answer.result, "scanned_at": when,
-            "recorded_at": now, "offline": scan.offline, "device_result": scan.device_result,
-            "conflict": answer.conflict}).first()
-    except IntegrityError:
-        raise Invalid(_("No such session or entrance."), details={"session_id": _("No such session or entrance.")})
+    if recorded is _PENDING:
+        _admit, insert_record = _writes(db.session.get_bind().dialect.name)
+        try:
+            recorded = db.session.execute(insert_record, {
+                **record, "result": answer.result, "offline": scan.offline, "device_result": scan.device_result,
+                "conflict": answer.conflict}).scalar()
+        except IntegrityError:
+            raise _no_such_session()
     if recorded is None:
         if answer.result == "ok":
             raise _Repeated()
