@@ -46,12 +46,14 @@ def plan(tickets: int) -> dict:
     stands = []
     for s, code in enumerate("ABCD"):
         sections = [{"code": f"{code}{n}", "name": {"th": f"{code}{n}", "en": f"{code}{n}"}, "blocks": [
-            {"rows": 10, "first_row": "1", "seats_per_row": per_row, "origin": {"x": n * (per_row * 10 + 20), "y": s * 150},
-             "seat_pitch": 10, "row_pitch": 12, "category": "vip" if n % 3 else "front"}]} for n in range(10)]
+            {"rows": 10, "first_row": "1", "seats_per_row": per_row,
+             "origin": {"x": n * (per_row * 10 + 20), "y": s * 150}, "seat_pitch": 10, "row_pitch": 12,
+             "category": "vip" if n % 3 else "front"}]} for n in range(10)]
         stands.append({"code": code, "name": {"th": f"อัฒจันทร์ {code}", "en": f"Stand {code}"}, "sections": sections})
     return {"format": "ubon-candle-seating/1", "name": {"th": "bench", "en": "bench"}, "stands": stands,
-            "categories": [{"code": "front", "name": {"th": "หน้า", "en": "Front"}, "color": "#c8102e", "price_satang": 150000},
-                           {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000}]}
+            "categories": [
+                {"code": "front", "name": {"th": "หน้า", "en": "Front"}, "color": "#c8102e", "price_satang": 150000},
+                {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000}]}
 
 
 def scratch_database() -> str:
@@ -110,9 +112,12 @@ def setup(url: str, tickets: int, scanners: int) -> dict:
         org = save_organization(None, None, code="m1", kind="member", name_th="สมาชิก", name_en="Member")
         festival = save_festival(None, None, name_th="bench", name_en="bench", year=2027)
         import_map(None, festival, parse_map(json.dumps(plan(tickets + WARMUP))))
-        admin = save_user(None, None, username="admin", roles=["admin"], organization_id=None, password="bench-password")
-        north = save_entrance(admin, festival.id, None, code="N", name_th="ประตูเหนือ", name_en="North", stands=["A", "B"])
-        south = save_entrance(admin, festival.id, None, code="S", name_th="ประตูใต้", name_en="South", stands=["C", "D"])
+        admin = save_user(None, None, username="admin", roles=["admin"], organization_id=None,
+                          password="bench-password")
+        north = save_entrance(admin, festival.id, None, code="N", name_th="ประตูเหนือ", name_en="North",
+                              stands=["A", "B"])
+        south = save_entrance(admin, festival.id, None, code="S", name_th="ประตูใต้", name_en="South",
+                              stands=["C", "D"])
         entrance_of = {"A": north.id, "B": north.id, "C": south.id, "D": south.id}
         seller = save_user(None, None, username="seller", roles=["seller"], organization_id=org.id,
                            password="bench-password")
@@ -243,6 +248,20 @@ def serve(module: str, url: str, workers: int, threads: int):
     raise SystemExit(f"{module} did not start")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
+    try:
+        pids = [pid] + [int(c) for task in os.listdir(f"/proc/{pid}/task")
+                        for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        ticks = 0
+        for p in pids:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+
 def chunk(dealt: list, part: int, parts: int) -> list:
     """Part ``part`` of ``parts`` of every scanner's scans."""
     return [scans[len(scans) * part // parts:len(scans) * (part + 1) // parts] for scans in dealt]
@@ -252,7 +271,14 @@ def merge(total: dict | None, stats: dict) -> dict:
     if total is None:
         return stats
     return {"answers": total["answers"] + stats["answers"], "elapsed": total["elapsed"] + stats["elapsed"],
-            "planned": total["planned"] + stats["planned"]}
+            "planned": total["planned"] + stats["planned"], "cpu": total["cpu"] + stats["cpu"]}
+
+
+def measured_part(proc, port: int, path: str, dealt: list, tokens: list, processes: int, seconds: float) -> dict:
+    before = server_cpu(proc.pid)
+    stats = run_phase(port, path, dealt, tokens, processes, seconds)
+    stats["cpu"] = server_cpu(proc.pid) - before
+    return stats
 
 
 def doubles_in_answers(stats: dict) -> set:
@@ -287,7 +313,9 @@ def describe(name: str, stats: dict) -> tuple[float, float]:
     results = Counter(result for _t, result, _ms in stats["answers"])
     other = sum(n for r, n in results.items() if r not in ("ok", "already_used"))
     print(f"{name:<12}{rate:>9.1f}{statistics.median(lat):>9.1f}{p99:>9.1f}{results['ok']:>8}"
-          f"{results['already_used']:>14}{other:>7}{stats['planned'] - len(stats['answers']):>8}{stats['elapsed']:>9.1f}")
+          f"{results['already_used']:>14}{other:>7}{stats['planned'] - len(stats['answers']):>8}"
+          f"{stats['elapsed']:>9.1f}"
+          f"{stats['cpu'] * 1000 / max(1, len(stats['answers'])):>16.2f}")
     if other:
         print(f"{'':<12}other results: {dict((r, n) for r, n in results.items() if r not in ('ok', 'already_used'))}")
     return rate, p99
@@ -326,7 +354,8 @@ def main():
               f"   scanners: {args.scanners} in {args.processes} processes   gunicorn: {args.workers} workers x "
               f"{args.threads} threads   rounds: {args.rounds}   loaded in {time.monotonic() - loading:.1f} s")
         (ours_proc, ours_port), (bare_proc, bare_port) = (
-            serve("wsgi:app", url, args.workers, args.threads), serve("bench.bare_app:app", url, args.workers, args.threads))
+            serve("wsgi:app", url, args.workers, args.threads),
+            serve("bench.bare_app:app", url, args.workers, args.threads))
         servers = [ours_proc, bare_proc]
         run_phase(ours_port, "/api/v1/checkins", warm_ours, data["tokens"], args.processes, 60)
         run_phase(bare_port, "/bare-checkin", warm_bare, data["tokens"], args.processes, 60)
@@ -335,15 +364,17 @@ def main():
         ours = bare = None
         for part in range(args.rounds):
             budget = args.max_seconds / args.rounds
-            ours = merge(ours, run_phase(ours_port, "/api/v1/checkins", chunk(ours_plan, part, args.rounds),
-                                         data["tokens"], args.processes, budget))
-            bare = merge(bare, run_phase(bare_port, "/bare-checkin", chunk(bare_plan, part, args.rounds),
-                                         data["tokens"], args.processes, budget))
+            ours = merge(ours, measured_part(ours_proc, ours_port, "/api/v1/checkins",
+                                             chunk(ours_plan, part, args.rounds), data["tokens"], args.processes,
+                                             budget))
+            bare = merge(bare, measured_part(bare_proc, bare_port, "/bare-checkin",
+                                             chunk(bare_plan, part, args.rounds), data["tokens"], args.processes,
+                                             budget))
         for proc in servers:
             proc.terminate()
             proc.wait()
         print(f"{'endpoint':<12}{'scans/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ok':>8}{'already_used':>14}{'other':>7}"
-              f"{'unsent':>8}{'seconds':>9}")
+              f"{'unsent':>8}{'seconds':>9}{'app cpu ms/scan':>16}")
         (rate, p99), (bare_rate, _bare_p99) = describe("check-in", ours), describe("bare write", bare)
         in_answers, in_database = doubles_in_answers(ours), doubles_in_database(
             url, app_session, {t for t, _code, _entrance in app_sold[:args.tickets]}, ours)
