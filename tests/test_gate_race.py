@@ -16,7 +16,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from conftest import ROOT, SMALL_MAP, empty_tables, require_postgres_url, reset_database
+from conftest import ROOT, SMALL_MAP, drop_database, empty_tables, fresh_database, require_postgres_url, reset_database
 from gate_client import gate, gate_process
 from ticketing import create_app
 from ticketing.config import sqlalchemy_url
@@ -45,17 +45,20 @@ def race_app(request, database_url, tmp_path_factory):
     else:
         url = database_url if database_url.startswith("sqlite") else \
             f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.sqlite3'}"
-    if url == database_url:
-        request.getfixturevalue("_migrated")
+    copied = url == database_url  # the suite's own kind: a fresh copy of its migrated template
+    if copied:
+        url = fresh_database(request.getfixturevalue("_migrated"))
     else:
         reset_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "TESTING": True})
     with app.app_context():
-        if url != database_url:
+        if not copied:
             upgrade()
         yield app
         db.session.remove()
         db.engine.dispose()
+    if copied:
+        drop_database(url)
 
 
 @pytest.fixture

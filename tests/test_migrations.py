@@ -24,11 +24,12 @@ def test_sqlite_migrations_match_models(tmp_path):
     assert _diff_after_upgrade(f"sqlite:///{tmp_path / 'm.sqlite3'}") == []
 
 
-def test_postgresql_migrations_match_models():
+def test_postgresql_migrations_match_models(request):
     url = require_postgres_url()
     if "TEST_DATABASE_URL" in __import__("os").environ:
-        # The suite's own schema lives in this database; check it instead of dropping it.
-        engine = create_engine(sqlalchemy_url(url))
+        # The suite's own schema lives in this database (the template every test copies); check a copy
+        # of it instead of dropping it (a template must stay idle to be copied).
+        engine = create_engine(sqlalchemy_url(request.getfixturevalue("fresh_url")))
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
         engine.dispose()

@@ -204,11 +204,13 @@ def tickets_reissue(ticket_id):
 
 
 @revenue_cli.command("check")
-def revenue_check():
+@lang_option
+def revenue_check(lang):
     """Verify every money invariant; print each mismatch and exit 1 if there is any."""
     from .revenue.check import problems
 
-    found = problems()
+    with force_locale(lang):
+        found = problems()
     for problem in found:
         click.echo(problem)
     if found:

@@ -22,10 +22,10 @@ bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Reven
 
 class StatementQuerySchema(Schema):
     festival = fields.Integer(required=True, strict=False, validate=ID_RANGE)
-    from_ = fields.AwareDateTime(data_key="from", required=True, validate=sensible_year,
-                                 metadata={"description": "ISO 8601 with a UTC offset, years 2000-2100"})
-    to = fields.AwareDateTime(required=True, validate=sensible_year,
-                              metadata={"description": "ISO 8601 with a UTC offset, after 'from', years 2000-2100"})
+    from_ = fields.AwareDateTime(data_key="from", validate=sensible_year, metadata={
+        "description": "ISO 8601 with a UTC offset, years 2000-2100; omitted: the festival's first sale or expense"})
+    to = fields.AwareDateTime(validate=sensible_year, metadata={
+        "description": "ISO 8601 with a UTC offset, after 'from', years 2000-2100; omitted: now"})
 
     @validates_schema
     def ordered(self, data, **kwargs):
@@ -59,7 +59,9 @@ class StatementSchema(Schema):
     festival_id = fields.Integer()
     festival_th, festival_en = fields.String(), fields.String()
     starts_at, ends_at, generated_at = fields.String(), fields.String(), fields.String()
-    closed = fields.Boolean()
+    closed = fields.Boolean(metadata={"description": "the whole period lies inside closed periods"})
+    open_parts = fields.List(fields.List(fields.String()), metadata={
+        "description": "[start, end) parts of the period outside every closed period: figures there may change"})
     organizations = fields.List(fields.Nested(OrganizationStatementSchema))
     central = fields.Nested(CentralSummarySchema, metadata={"description": "treasurers and admins only"})
 
@@ -68,15 +70,19 @@ class StatementSchema(Schema):
 @bp.arguments(StatementQuerySchema, location="query")
 @bp.response(200, StatementSchema)
 def statement(args):
-    """Per-organization statement and central fund summary over [from, to). Treasurers and admins see
-    every organization; a seller sees only its own."""
+    """Per-organization statement and central fund summary over [from, to); without them, the whole
+    festival (from its first sale or expense to now). Treasurers and admins see every organization; a
+    seller sees only its own."""
     if db.session.get(Festival, args["festival"]) is None:
         raise NotFound(_("No such festival."))
     try:
         only = organization_scope(current_user)
     except PermissionError:
         raise Forbidden(_("You may not do this.")) from None
-    result = statements.build(args["festival"], args["from_"], args["to"], only).to_dict()
+    first, now = statements.whole_festival(args["festival"])
+    starts_at = args.get("from_") or first
+    ends_at = args.get("to") or max(now, starts_at)
+    result = statements.build(args["festival"], starts_at, ends_at, only).to_dict()
     if only is not None:
         result.pop("central")
     return result

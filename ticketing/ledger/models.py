@@ -2,11 +2,26 @@
 transaction of each sale and refund."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+
+
+class SplitRuleSet(db.Model):
+    """One version of a festival's split rules (even an empty one: everything to the central fund).
+    Unique per (festival, version): two saves at the same moment cannot both make version N. Once a
+    ledger entry names a version, the database refuses to change its rules (migration 0006)."""
+
+    __tablename__ = "split_rule_sets"
+    __table_args__ = (UniqueConstraint("festival_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id"))
+    version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class SplitRule(db.Model):

@@ -7,13 +7,14 @@ from ..errors import Conflict
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..timeutil import utcnow
-from .models import LedgerEntry, SplitRule
+from .models import LedgerEntry, SplitRule, SplitRuleSet
 from .split import Rule, split_order
 
 
 def latest_version(festival_id):
-    """The newest rule-set version of a festival, as a subquery (None before any rule)."""
-    return select(func.max(SplitRule.version)).where(SplitRule.festival_id == festival_id).scalar_subquery()
+    """The newest rule-set version of a festival, as a subquery (None before any rule). A version may
+    have no rules at all (everything to the central fund): the versions are ``SplitRuleSet`` rows."""
+    return select(func.max(SplitRuleSet.version)).where(SplitRuleSet.festival_id == festival_id).scalar_subquery()
 
 
 def _rules(festival_id: int, version: int | None) -> list[Rule]:

@@ -1,20 +1,22 @@
 """Split rules, central fund expenses and closing statement periods (one audit entry per change)."""
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..accounts.models import Organization
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..seating.models import PriceCategory, SeatingMap
-from ..timeutil import in_service_years, utcnow
-from ..ledger.models import SplitRule
+from ..timeutil import from_local, in_service_years, utcnow
+from ..festivals.models import Festival
+from ..ledger.models import SplitRule, SplitRuleSet
 from ..ledger.services import latest_version
 from . import statements
 from .models import ClosedPeriod, Expense
@@ -29,6 +31,15 @@ CLOSE_GRACE = timedelta(minutes=10)
 def _category_codes(festival_id: int) -> set[str]:
     return set(db.session.scalars(select(PriceCategory.code).join(SeatingMap, SeatingMap.id == PriceCategory.map_id)
                                   .where(SeatingMap.festival_id == festival_id)))
+
+
+def claim_festival(festival_id: int) -> None:
+    """Lock the festival's row until this transaction ends (a no-op update of a column no foreign key
+    refers to, so sales writing rows that point at the festival are not held up): saving split rules and
+    closing a period take it first, so two treasurers doing either at the same moment go one after
+    the other, and the second sees what the first wrote (its version, its closed period)."""
+    db.session.execute(update(Festival).where(Festival.id == festival_id).values(year=Festival.year)
+                       .execution_options(synchronize_session=False))
 
 
 def save_rules(actor, festival, rules: list[dict]) -> int:
@@ -62,7 +73,15 @@ def save_rules(actor, festival, rules: list[dict]) -> int:
         errors["rules"] = _("Two rules say the same thing for the same organization and category.")
     if errors:
         raise Invalid(_("Some rules are wrong."), details=errors)
+    claim_festival(festival.id)
     version = (db.session.scalar(select(latest_version(festival.id))) or 0) + 1
+    try:
+        with db.session.begin_nested():  # the unique index is the backstop behind the claim
+            db.session.add(SplitRuleSet(festival_id=festival.id, version=version,
+                                        created_by_id=getattr(actor, "id", None)))
+    except IntegrityError:
+        raise Conflict(_("Someone else saved the split rules at the same moment. Reload the page and check "
+                         "the rules before saving again."), code="rules_saved_meanwhile") from None
     db.session.add_all([SplitRule(festival_id=festival.id, version=version, kind=k, organization_id=o, category_code=c,
                                   basis_points=b, fixed_satang=f, created_by_id=getattr(actor, "id", None))
                         for k, o, c, b, f in clean])
@@ -80,7 +99,9 @@ def rules_of(festival_id: int, version: int | None = None) -> list[SplitRule]:
 
 
 def add_expense(actor, festival, *, spent_on, category: str, amount_satang, payee: str, note: str = "",
-                receipt_name: str | None = None, receipt_bytes: bytes | None = None) -> Expense:
+                receipt_name: str | None = None, receipt_bytes: bytes | None = None, spent_time: time | None = None) -> Expense:
+    """Record an expense of the central fund. It counts in statements at ``spent_time`` (Ubon) of
+    ``spent_on``, or at 00:00 of that day when no time is given."""
     errors = {}
     if not isinstance(spent_on, date) or not in_service_years(spent_on):
         errors["spent_on"] = _("Give the date of the expense.")
@@ -100,8 +121,8 @@ def add_expense(actor, festival, *, spent_on, category: str, amount_satang, paye
             errors["receipt"] = _("The receipt file is empty.")
     if errors:
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
-    day_starts, day_ends = statements.day_bounds(spent_on)
-    if statements.is_closed(festival.id, day_starts, day_ends):
+    spent_at = from_local(datetime.combine(spent_on, spent_time or time(0, 0)))
+    if statements.is_closed(festival.id, spent_at, spent_at + timedelta(microseconds=1)):
         raise Conflict(_("That day is in a closed period, whose statement cannot change. Date the expense "
                          "in the current period and say in the note which day it was for."),
                        code="period_closed", details={"spent_on": _("This day is in a closed period.")})
@@ -111,7 +132,7 @@ def add_expense(actor, festival, *, spent_on, category: str, amount_satang, paye
         folder.mkdir(parents=True, exist_ok=True)
         stored = folder / f"{uuid.uuid4()}{suffix}"
         stored.write_bytes(receipt_bytes)
-    expense = Expense(festival_id=festival.id, spent_on=spent_on, category=category.strip()[:100],
+    expense = Expense(festival_id=festival.id, spent_on=spent_on, spent_at=spent_at, category=category.strip()[:100],
                       amount_satang=amount_satang, payee=payee.strip()[:200], note=(note or "").strip()[:500],
                       receipt_path=str(stored) if stored else None,
                       receipt_name=re.sub(r"[^\w.\- ]", "_", receipt_name or "")[:200] if stored else None,
@@ -127,6 +148,7 @@ def close_period(actor, festival, starts_at: datetime, ends_at: datetime) -> Clo
     """Freeze a period's statement. Only a period that is over, and that overlaps no closed one."""
     if ends_at <= starts_at:
         raise Invalid(_("The end must come after the start."))
+    claim_festival(festival.id)  # a second closing at the same moment waits, then sees this one
     if ends_at > utcnow() - CLOSE_GRACE:
         raise Conflict(_("A period can be closed once it has been over for %(n)d minutes (sales in progress at "
                          "its end must land first).", n=CLOSE_GRACE.seconds // 60), code="period_not_over")
@@ -135,6 +157,7 @@ def close_period(actor, festival, starts_at: datetime, ends_at: datetime) -> Clo
     snapshot = statements.build(festival.id, starts_at, ends_at).to_dict()
     snapshot.pop("generated_at")
     snapshot.pop("closed")
+    snapshot.pop("open_parts", None)
     period = ClosedPeriod(festival_id=festival.id, starts_at=starts_at, ends_at=ends_at, snapshot=snapshot,
                           closed_by_id=getattr(actor, "id", None))
     db.session.add(period)

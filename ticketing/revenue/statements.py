@@ -14,7 +14,7 @@ from ..festivals.models import Festival, FestivalSession
 from ..ledger.models import LedgerEntry
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory
-from ..timeutil import BANGKOK, to_local, utcnow
+from ..timeutil import BANGKOK, utcnow
 from .models import ClosedPeriod, Expense
 
 
@@ -74,10 +74,22 @@ class Statement:
     starts_at: str
     ends_at: str
     generated_at: str
+    #: the whole period lies inside closed periods (its figures can no longer change)
     closed: bool
     organizations: list[OrganizationStatement]
     #: None in one organization's statement: the festival-wide figures are the treasurer's
     central: CentralSummary | None
+    #: the parts of the period outside every closed period, [start, end) in ISO 8601: figures there
+    #: may still change (empty when the statement is closed)
+    open_parts: list[list[str]] = field(default_factory=list)
+
+    @property
+    def partly_closed(self) -> bool:
+        """Some of the period is closed, some may still change (``open_parts``)."""
+        return not self.closed and self.open_parts != [[self.starts_at, self.ends_at]]
+
+    def open_periods(self) -> list[tuple[datetime, datetime]]:
+        return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in self.open_parts]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -131,9 +143,11 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     summary.net_satang = summary.central_share_satang - summary.fees_satang - summary.expenses_satang
     for line in lines.values():
         line.net_to_central_satang = line.custody_satang - line.share_satang
+    still_open = open_parts(festival_id, starts_at, ends_at)
     return Statement(festival_id, festival.name_th, festival.name_en, starts_at.isoformat(), ends_at.isoformat(),
-                     utcnow().isoformat(), is_closed(festival_id, starts_at, ends_at), list(lines.values()),
-                     summary if organization_id is None else None)
+                     utcnow().isoformat(), not still_open, list(lines.values()),
+                     summary if organization_id is None else None,
+                     [[a.isoformat(), b.isoformat()] for a, b in still_open])
 
 
 def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
@@ -164,15 +178,36 @@ def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
 
 
 def expenses_total(festival_id: int, starts_at: datetime, ends_at: datetime) -> int:
-    """Expenses whose date (in Ubon) falls in the period."""
-    first, last = to_local(starts_at).date(), to_local(ends_at).date()
-    ends_at_midnight = to_local(ends_at).time() == time(0, 0)
-    condition = [Expense.festival_id == festival_id, Expense.spent_on >= first]
-    condition.append(Expense.spent_on < last if ends_at_midnight else Expense.spent_on <= last)
-    return int(db.session.scalar(select(func.coalesce(func.sum(Expense.amount_satang), 0)).where(*condition)))
+    """Expenses whose moment (``Expense.spent_at``) falls in [starts_at, ends_at): each expense counts
+    in exactly one of two adjacent periods, never in both halves of its day."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Expense.amount_satang), 0)).where(
+        Expense.festival_id == festival_id, Expense.spent_at >= starts_at, Expense.spent_at < ends_at)))
+
+
+def whole_festival(festival_id: int) -> tuple[datetime, datetime]:
+    """The whole festival as a period: from its first sale or expense (now, when there is none) to now."""
+    now = utcnow()
+    firsts = [db.session.scalar(select(func.min(LedgerEntry.at)).where(LedgerEntry.festival_id == festival_id)),
+              db.session.scalar(select(func.min(Expense.spent_at)).where(Expense.festival_id == festival_id))]
+    return min([t for t in firsts if t is not None] + [now]), now
+
+
+def open_parts(festival_id: int, starts_at: datetime, ends_at: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of [starts_at, ends_at) that no closed period covers, in order (empty: all closed)."""
+    parts, cursor = [], starts_at
+    for start, end in db.session.execute(select(ClosedPeriod.starts_at, ClosedPeriod.ends_at).where(
+            ClosedPeriod.festival_id == festival_id, ClosedPeriod.starts_at < ends_at,
+            ClosedPeriod.ends_at > starts_at).order_by(ClosedPeriod.starts_at)):
+        if start > cursor:
+            parts.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < ends_at:
+        parts.append((cursor, ends_at))
+    return parts
 
 
 def is_closed(festival_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """Some closed period overlaps [starts_at, ends_at) (nothing may be added there)."""
     return db.session.scalar(select(ClosedPeriod.id).where(
         ClosedPeriod.festival_id == festival_id, ClosedPeriod.starts_at < ends_at,
         ClosedPeriod.ends_at > starts_at)) is not None

@@ -229,12 +229,18 @@ def _add_expense(festival) -> str:
         spent_on = None
         if request.form.get("spent_on"):
             typed["spent_on"] = _("Give a date between the years 2000 and 2100.")
+    spent_time = None
+    if (request.form.get("spent_time") or "").strip():
+        try:
+            spent_time = datetime.strptime(request.form["spent_time"].strip(), "%H:%M").time()
+        except ValueError:
+            typed["spent_time"] = _("Give the time as HH:MM, like 14:30, or leave it empty.")
     if typed:
         raise Invalid(_("Some values are wrong; see the marked fields."), details=typed)
     services.add_expense(current_user, festival, spent_on=spent_on, category=request.form.get("category", ""),
                          amount_satang=amount, payee=request.form.get("payee", ""),
                          note=request.form.get("note", ""), receipt_name=upload.filename if data else None,
-                         receipt_bytes=data)
+                         receipt_bytes=data, spent_time=spent_time)
     return _("Expense recorded.")
 
 
