@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .gate import admin as gate_admin
     from .gate import views as gate_views
     from .inventory import views as inventory_views
+    from .sales import desk as orders_desk
     from .sales import views as counter_views
     from .seating import views as seating_views
     from .tickets import views as ticket_views
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
-               counter_views.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp):
+               counter_views.bp, orders_desk.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp):
         app.register_blueprint(bp)
 
     web.register_error_pages(app)

@@ -12,11 +12,13 @@ from ..handling import commits
 from ..sales import services
 from ..sales.holds import best_available
 from ..sales.models import Order
+from ..sales.search import OrderFilter, search_orders
 from ..tickets.codes import public_pem
 from ..tickets.services import revocations, signing_key
 from ..tickets.views import pdf_response
 from .views import session_or_404
-from .schemas import ApiErrorSchema, OrderCreateSchema, OrderSchema, PublicKeySchema, RevocationSchema, VoidSchema
+from .schemas import (ApiErrorSchema, OrderCreateSchema, OrderListSchema, OrderQuerySchema, OrderSchema,
+                      PublicKeySchema, RevocationSchema, VoidSchema)
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
 
@@ -56,6 +58,20 @@ def _visible_order(order_id: str) -> Order:
     return order
 
 
+@bp.route("/orders", methods=["GET"])
+@bp.arguments(OrderQuerySchema, location="query")
+@bp.response(200, OrderListSchema)
+@bp.alt_response(403, schema=ApiErrorSchema, description="the caller may see no organization's orders")
+def list_orders(args):
+    """Find orders, newest first: a seller sees its organization's orders, treasurers and admins all.
+    Give `next_cursor` back as `cursor` for the next page."""
+    found = search_orders(current_user, OrderFilter(
+        q=args.get("q", ""), phone=args.get("phone", ""), email=args.get("email", ""),
+        session_id=args.get("session"), status=args.get("status"), method=args.get("method"),
+        date_from=args.get("from_"), date_to=args.get("to")), args.get("cursor"), args["limit"])
+    return {"orders": found.orders, "next_cursor": found.next_cursor}
+
+
 @bp.route("/orders/<order_id>")
 @bp.response(200, OrderSchema)
 def get_order(order_id):
@@ -66,10 +82,16 @@ def get_order(order_id):
 @bp.route("/orders/<order_id>/void", methods=["POST"])
 @bp.arguments(VoidSchema)
 @bp.response(200, OrderSchema)
+@bp.alt_response(409, schema=ApiErrorSchema, description="already_void: the order, or some of the tickets, "
+                                                          "are void already")
+@bp.alt_response(422, schema=ApiErrorSchema, description="unknown_tickets: ids that are not this order's tickets")
 @commits
 def void_order(args, order_id):
-    """Void an order: its seats return to sale and its tickets are void."""
-    return services.void_order(current_user, order_id, args["reason"])
+    """Void and refund the whole order, or only `ticket_ids`: their seats return to sale, their tickets are
+    void and the ledger reverses exactly their shares. The order's status becomes `partly_void` while some
+    tickets stay valid. A seller's refund books into its shift (opened if it was closed)."""
+    return services.void_order(current_user, order_id, args["reason"], args.get("ticket_ids"),
+                               method=args.get("refund_method"), reference=args["reference"])
 
 
 @bp.route("/orders/<order_id>/tickets.pdf")

@@ -131,22 +131,68 @@ class PaymentSchema(Schema):
     received_satang = fields.Integer(allow_none=True)
 
 
+class RefundSchema(Schema):
+    id = fields.Integer()
+    method = fields.String(metadata={"description": "cash (back at the counter), transfer (back by bank transfer), "
+                                                    "or the payment's own method"})
+    amount_satang = fields.Integer()
+    custodian_id = fields.Integer(allow_none=True, metadata={"description": "organization that paid the money back"})
+    reference = fields.String(metadata={"description": "bank transfer reference"})
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
 class OrderSchema(Schema):
     id = fields.String()
+    number = fields.String(metadata={"description": "order (and receipt) number as printed: the id's first 8 "
+                                                    "characters, upper case"})
     session_id = fields.Integer()
     organization_id = fields.Integer(allow_none=True)
     channel = fields.String()
     payment_method = fields.String()
     total_satang = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["paid", "partly_void", "void"]})
     created_at = fields.DateTime()
+    buyer_name = fields.String()
+    buyer_phone = fields.String()
+    buyer_email = fields.String()
     tickets = fields.List(fields.Nested(TicketSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
+    refunds = fields.List(fields.Nested(RefundSchema))
+
+
+class OrderQuerySchema(Schema):
+    q = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "order or receipt number (or its first characters), buyer's name (or part of it), "
+                       "seat as 'section row seat' (e.g. 'A1 2 4'); a phone number or e-mail also works here"})
+    phone = fields.String(validate=validate.Length(max=40), metadata={"description": "the number or its last digits"})
+    email = fields.String(validate=validate.Length(max=200), metadata={"description": "the whole address"})
+    session = fields.Integer(validate=ID_RANGE, metadata={"description": "session id"})
+    status = fields.String(validate=validate.OneOf(["paid", "partly_void", "void"]))
+    method = fields.String(validate=validate.OneOf(["cash", "transfer", "promptpay", "card", "complimentary"]))
+    from_ = fields.Date(data_key="from", metadata={"description": "first day (in Ubon), included"})
+    to = fields.Date(metadata={"description": "last day (in Ubon), included"})
+    cursor = fields.String(validate=validate.Length(max=200),
+                           metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class OrderListSchema(Schema):
+    orders = fields.List(fields.Nested(OrderSchema), metadata={"description": "newest first"})
+    next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
 
 
 class VoidSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300),
                            metadata={"description": "why the order is voided (not blank)"})
+    ticket_ids = fields.List(fields.String(validate=validate.Length(max=36)), validate=validate.Length(min=1, max=50),
+                             metadata={"description": "void and refund only these tickets of the order "
+                                                      "(omitted: every valid ticket, the whole order)"})
+    refund_method = fields.String(validate=validate.OneOf(["cash", "transfer"]), metadata={
+        "description": "how the money goes back: cash at the counter, or a bank transfer (give `reference`); "
+                       "omitted: the way it was paid"})
+    reference = fields.String(load_default="", validate=validate.Length(max=100),
+                              metadata={"description": "the bank transfer's reference (refund_method transfer)"})
 
 
 class RevocationSchema(Schema):

@@ -1,4 +1,6 @@
 """Writing the ledger in the same transaction as each sale and refund."""
+from fractions import Fraction
+
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
@@ -6,6 +8,7 @@ from ..accounts.models import central_fund_id
 from ..errors import Conflict
 from ..extensions import db
 from ..festivals.models import FestivalSession
+from ..seating.models import PriceCategory
 from ..timeutil import utcnow
 from .models import LedgerEntry, SplitRule, SplitRuleSet
 from .split import Rule, split_order
@@ -63,3 +66,88 @@ def record_refund(order) -> None:
         db.session.add(LedgerEntry(festival_id=entry.festival_id, session_id=entry.session_id, order_id=order.id,
                                    source="refund", kind=entry.kind, organization_id=entry.organization_id,
                                    amount_satang=-entry.amount_satang, rule_version=entry.rule_version))
+
+
+#: what makes two ledger lines "the same line" when one reverses the other
+_KEY_COLUMNS = tuple(c for c in ("kind", "share_kind", "organization_id", "rule_version", "basis_points",
+                                 "fixed_satang") if c in LedgerEntry.__table__.c)
+
+
+def _entry_key(entry) -> tuple:
+    return tuple(getattr(entry, c) for c in _KEY_COLUMNS)
+
+
+def _spread(amount: int, weights: dict) -> dict:
+    """``amount`` over ``weights``' keys in proportion, by largest remainder (ties: key order)."""
+    total = sum(weights.values())
+    if not total:
+        first = next(iter(weights))
+        return {first: amount}
+    exact = {k: Fraction(amount * w, total) for k, w in weights.items()}
+    whole = {k: v.numerator // v.denominator for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: -(exact[k] - whole[k]))[:amount - sum(whole.values())]:
+        whole[k] += 1
+    return whole
+
+
+def record_ticket_refund(order, tickets, refunded_before, amount_satang: int, custodian_id: int | None,
+                         at) -> None:
+    """Reverse exactly the shares of ``tickets`` (some or all of the order's tickets still valid) and
+    take ``amount_satang`` out of ``custodian_id``'s custody, at ``at`` (the refund's own time).
+
+    Which shares are "those tickets'": each party's part of the order's split (same rule version,
+    same largest-remainder rule, ``split_order``) of every ticket refunded so far (``refunded_before``
+    and ``tickets``), minus what earlier refunds of the order already reversed; a party's part is
+    reversed line by line as its sale was written (kind and rate), in proportion. Refunding the order's
+    last valid tickets reverses whatever is left of the sale, so a fully refunded order nets to exactly
+    zero for every party and line, however its tickets were refunded."""
+    sale = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id,
+                                                        LedgerEntry.source == "sale")).all()
+    done = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id,
+                                                        LedgerEntry.source == "refund",
+                                                        LedgerEntry.kind == "share")).all()
+    shares = [e for e in sale if e.kind == "share"]
+    if not shares and not amount_satang:
+        return  # complimentary seats: nothing was paid, nothing to reverse
+    sold: dict[tuple, int] = {}
+    for entry in shares:
+        sold[_entry_key(entry)] = sold.get(_entry_key(entry), 0) + entry.amount_satang
+    reversed_: dict[tuple, int] = {}
+    for entry in done:
+        reversed_[_entry_key(entry)] = reversed_.get(_entry_key(entry), 0) - entry.amount_satang
+    gone = list(refunded_before) + list(tickets)
+    party = _KEY_COLUMNS.index("organization_id")
+    if len({t.id for t in gone}) >= len(order.tickets):  # the last tickets: everything that is left
+        target = dict(sold)
+    elif shares:
+        first = shares[0]
+        codes = dict(db.session.execute(select(PriceCategory.id, PriceCategory.code).where(
+            PriceCategory.id.in_({t.category_id for t in gone}))).all())
+        lines = [(codes[t.category_id], t.price_satang) for t in gone]
+        central = db.session.scalar(select(central_fund_id()))
+        per_party = split_order(lines, order.organization_id, _rules(first.festival_id, first.rule_version),
+                                central, sum(price for _c, price in lines))
+        target = {}
+        for org, amount in per_party.items():
+            target.update(_spread(amount, {k: v for k, v in sold.items() if k[party] == org}
+                                  or {("share",) + tuple(org if c == "organization_id" else first.rule_version
+                                                         if c == "rule_version" else None
+                                                         for c in _KEY_COLUMNS[1:]): 0}))
+    else:
+        target = {}
+    festival_id = sale[0].festival_id if sale else db.session.scalar(
+        select(FestivalSession.festival_id).where(FestivalSession.id == order.session_id))
+    common = {"festival_id": festival_id, "session_id": order.session_id, "order_id": order.id,
+              "source": "refund", "at": at}
+    rows = []
+    for key in sorted(set(target) | set(reversed_), key=str):
+        amount = target.get(key, 0) - reversed_.get(key, 0)
+        if amount:
+            rows.append(dict(zip(_KEY_COLUMNS, key), amount_satang=-amount, **common))
+    if amount_satang:
+        custody = dict.fromkeys(_KEY_COLUMNS)
+        custody.update(kind="custody", organization_id=custodian_id or db.session.scalar(select(central_fund_id())))
+        rows.append(dict(custody, amount_satang=-amount_satang, **common))
+    if rows:
+        db.session.flush()
+        db.session.execute(insert(LedgerEntry), rows)

@@ -12,7 +12,7 @@ from ..accounts.models import Organization
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..ledger.models import LedgerEntry
-from ..sales.models import Order, Ticket
+from ..sales.models import Order, Refund, Ticket
 from ..seating.models import PriceCategory
 from ..timeutil import BANGKOK, utcnow
 from .models import ClosedPeriod, Expense
@@ -157,17 +157,24 @@ def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
                    PriceCategory.name_en, func.count(Ticket.id), func.sum(Ticket.price_satang))
             .select_from(LedgerEntry).join(Order, Order.id == LedgerEntry.order_id)
             .join(Ticket, Ticket.order_id == Order.id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
-            .where(in_period, LedgerEntry.kind == "custody")
+            .where(in_period, LedgerEntry.kind == "custody", LedgerEntry.source == "sale")
             .group_by(Order.organization_id, LedgerEntry.source, PriceCategory.code, PriceCategory.name_th,
                       PriceCategory.name_en).order_by(PriceCategory.code)):
         if seller not in lines:
             continue
         line = lines[seller]
-        if source == "sale":
-            line.tickets_sold += count
-            line.categories.append(CategoryLine(code, th, en, count, int(gross)))
-        else:
-            line.tickets_voided += count
+        line.tickets_sold += count
+        line.categories.append(CategoryLine(code, th, en, count, int(gross)))
+    # Tickets refunded in the period: each refund names its tickets (one refund may be one ticket of an
+    # order); its ledger entries carry the refund's own time.
+    for seller, count in db.session.execute(
+            select(Order.organization_id, func.count(Ticket.id)).select_from(Refund)
+            .join(Ticket, Ticket.refund_id == Refund.id).join(Order, Order.id == Refund.order_id)
+            .join(FestivalSession, FestivalSession.id == Order.session_id)
+            .where(FestivalSession.festival_id == festival_id, Refund.amount_satang > 0,
+                   Refund.created_at >= starts_at, Refund.created_at < ends_at).group_by(Order.organization_id)):
+        if seller in lines:
+            lines[seller].tickets_voided += count
     for seller, count in db.session.execute(
             select(Order.organization_id, func.count(Ticket.id)).join(Ticket, Ticket.order_id == Order.id)
             .join(FestivalSession, FestivalSession.id == Order.session_id)

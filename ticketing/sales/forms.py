@@ -40,3 +40,10 @@ class CloseShiftForm(FlaskForm):
 class EmailForm(FlaskForm):
     email = EmailField(_l("Buyer's e-mail"), validators=[InputRequired(_l("Give a valid e-mail address.")),
                                                           Email(_l("Give a valid e-mail address."))])
+
+
+class RefundForm(FlaskForm):
+    """The order page's void / refund form; the tickets are checkboxes named ``ticket_ids``."""
+    reason = StringField(_l("Reason for voiding"))
+    refund_method = StringField(_l("How the money goes back"), default="cash")
+    reference = StringField(_l("Reference of the transfer back"))

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
@@ -17,13 +17,26 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def phone_key(phone: str) -> str:
+    """A phone number as the orders desk searches it: its digits in the Thai local form (+66 81 ... and
+    081 ... are one number), reversed, so "ends with these digits" is a prefix search on an index."""
+    digits = "".join(c for c in (phone or "") if c.isascii() and c.isdigit())
+    if digits.startswith("66") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits[::-1][:20]
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint("status IN ('paid', 'void')", name="status"),
+        CheckConstraint("status IN ('paid', 'partly_void', 'void')", name="status"),
         CheckConstraint("channel IN ('counter', 'online', 'complimentary')", name="channel"),
         CheckConstraint("total_satang >= 0", name="total_not_negative"),
         UniqueConstraint("seller_id", "idempotency_key"),
+        # the orders desk: newest first, overall and per organization or session (keyset paging)
+        Index("ix_orders_created_at_id", "created_at", "id"),
+        Index("ix_orders_organization_created", "organization_id", "created_at"),
+        Index("ix_orders_session_created", "session_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -36,11 +49,14 @@ class Order(db.Model):
     buyer_name: Mapped[str] = mapped_column(String(200), default="")
     buyer_phone: Mapped[str] = mapped_column(String(40), default="")
     buyer_email: Mapped[str] = mapped_column(String(200), default="")
+    #: the buyer's phone as searched (``phone_key``) and e-mail in lower case, both indexed
+    buyer_phone_key: Mapped[str] = mapped_column(String(20), default="", server_default="", index=True)
+    buyer_email_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     payment_method: Mapped[str] = mapped_column(String(15))
     #: sum of the tickets' prices, in satang
     total_satang: Mapped[int]
-    #: paid | void
-    status: Mapped[str] = mapped_column(String(10), default="paid")
+    #: paid | partly_void (some tickets void, some valid) | void
+    status: Mapped[str] = mapped_column(String(12), default="paid")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(String(300))
@@ -58,6 +74,22 @@ class Order(db.Model):
     seller = relationship("User")
     tickets: Mapped[list["Ticket"]] = relationship(back_populates="order", order_by="Ticket.position")
     payments: Mapped[list["Payment"]] = relationship(back_populates="order")
+    refunds: Mapped[list["Refund"]] = relationship(order_by="Refund.id", viewonly=True)
+
+    @validates("buyer_phone")
+    def _phone(self, _key, value):
+        self.buyer_phone_key = phone_key(value)
+        return value
+
+    @validates("buyer_email")
+    def _email(self, _key, value):
+        self.buyer_email_key = (value or "").strip().lower()[:200]
+        return value
+
+    @property
+    def number(self) -> str:
+        """The order (and receipt) number people read: the id's first eight characters."""
+        return self.id[:8].upper()
 
 
 class Ticket(db.Model):
@@ -65,6 +97,7 @@ class Ticket(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('valid', 'void')", name="status"),
         CheckConstraint("price_satang >= 0", name="price_not_negative"),
+        Index("ix_tickets_seat_id", "seat_id"),
         # At most one live ticket per seat and session, whatever the code above does.
         Index("uq_tickets_live_seat", "session_id", "seat_id", unique=True,
               sqlite_where=text("status = 'valid'"), postgresql_where=text("status = 'valid'")),
@@ -83,6 +116,8 @@ class Ticket(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: goes up when the ticket is reissued (lost phone): codes with a lower number are revoked
     issue_no: Mapped[int] = mapped_column(default=1)
+    #: the refund that voided this ticket (None while valid)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="tickets")
 
@@ -110,14 +145,19 @@ class Payment(db.Model):
 
 
 class Refund(db.Model):
-    """Money given back when an order is voided; the ledger will reverse its split from this."""
+    """Money given back when tickets are voided (the whole order, or some of its tickets: those
+    tickets point here); the ledger reverses exactly those tickets' shares."""
 
     __tablename__ = "refunds"
     __table_args__ = (CheckConstraint("amount_satang >= 0", name="amount_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), unique=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    #: cash (back at the counter), transfer (back to the buyer's account), or the payment's own method
     method: Mapped[str] = mapped_column(String(15))
+    #: the bank transfer's reference, for a refund by transfer
+    reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     amount_satang: Mapped[int]
     #: who pays the money back (the custodian of the original payment)
     custodian_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
@@ -125,6 +165,18 @@ class Refund(db.Model):
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderEmail(db.Model):
+    """A ticket e-mail sent for an order (shown on the order page)."""
+
+    __tablename__ = "order_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Shift(db.Model):

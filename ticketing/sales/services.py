@@ -20,7 +20,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..i18n import localized
 from ..inventory.models import SeatInventory, live_hold_of
-from ..ledger.services import record_refund, record_sale
+from ..ledger.services import record_sale, record_ticket_refund
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .buyers import clean_buyer
@@ -219,37 +219,102 @@ def _lost_race(actor, session_id, ids, condition, idempotency_key, method: str) 
     raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": taken or ids})
 
 
-def void_order(actor, order_id: str, reason: str) -> Order:
-    """Void a paid order: seats return to available, tickets become void, the money is refunded.
-    A seller may void its own organization's orders during its open shift; an admin any order."""
-    order = db.session.get(Order, order_id)
+#: how money goes back to a buyer: cash at the counter, or a bank transfer (with its reference)
+REFUND_METHODS = ("cash", "transfer")
+
+
+def _refund_custodian(order: Order, method: str | None) -> tuple[str, int | None]:
+    """(method, custodian) of a refund: cash comes out of the selling organization's counter, a
+    transfer back out of the account that receives its transfers; with no method named, the money
+    goes back the way it came (the payment's method and custodian)."""
+    payment = order.payments[0]
+    if not payment.amount_satang:
+        return payment.method, None
+    if method is None:
+        return payment.method, payment.custodian_id
+    return method, custodian_for(method, order.organization_id)
+
+
+def _check_void_input(reason, ticket_ids, method, reference) -> None:
+    errors = {}
+    if not isinstance(reason, str) or not reason.strip():
+        errors["reason"] = _("Give a reason for voiding.")
+    if method is not None and method not in REFUND_METHODS:
+        errors["method"] = _("Choose how the money goes back: cash at the counter or a bank transfer.")
+    elif method == "transfer" and not (reference or "").strip():
+        errors["reference"] = _("Give the reference of the bank transfer back to the buyer.")
+    if ticket_ids is not None and (not isinstance(ticket_ids, list) or not ticket_ids
+                                   or not all(isinstance(i, str) for i in ticket_ids)
+                                   or len(set(ticket_ids)) != len(ticket_ids)):
+        errors["ticket_ids"] = _("Choose at least one ticket, each once.")
+    if errors:
+        raise Invalid(_("Some values are wrong."), details=errors)
+
+
+def void_order(actor, order_id: str, reason: str, ticket_ids: list[str] | None = None, *,
+               method: str | None = None, reference: str = "") -> Order:
+    """Void tickets of an order and refund them: the whole order (``ticket_ids`` None) or some of its
+    tickets. Their seats return to sale, the money goes back by ``method`` (cash at the counter, a
+    bank transfer with ``reference``; None: the way it was paid), recorded with its custodian, and the
+    ledger reverses exactly those tickets' shares. The order becomes ``partly_void`` while some
+    tickets stay valid, ``void`` when none does.
+
+    A seller voids its own organization's orders; the refund books into the seller's shift, which is
+    opened if it was closed. An admin voids any order (into its open shift, if it has one)."""
+    order = db.session.get(Order, order_id) if isinstance(order_id, str) else None
     if order is None:
         raise NotFound(_("No such order."))
     if not may_change_order(actor, order):
         raise Forbidden(_("You may only void your own organization's orders."))
-    if not reason or not reason.strip():
-        raise Invalid(_("Give a reason for voiding."), details={"reason": _("Give a reason for voiding.")})
-    shift_id = claim_open_shift(actor)
-    if not actor.has_role("admin") and shift_id is None:
-        raise Conflict(_("Open a shift (make a sale) before voiding: the refund comes out of your drawer."),
-                       code="no_open_shift")
-    # Only one void wins: the status changes only from paid, whoever else is voiding at the same time.
-    if db.session.execute(update(Order).where(Order.id == order.id, Order.status == "paid")
-                          .values(status="void", voided_at=utcnow(), void_reason=reason.strip()[:300])
-                          .execution_options(synchronize_session=False)).rowcount != 1:
+    _check_void_input(reason, ticket_ids, method, reference)
+    # Claim the order (a no-op update locks its row until commit): two voids of one order run one
+    # after the other, and the second sees the first one's tickets as void.
+    if db.session.execute(update(Order).where(Order.id == order.id, Order.status.in_(("paid", "partly_void")))
+                          .values(status=Order.status).execution_options(synchronize_session=False)).rowcount != 1:
         raise Conflict(_("This order is already void."), code="already_void")
     db.session.refresh(order)
-    db.session.execute(update(SeatInventory).where(
-        SeatInventory.session_id == order.session_id, SeatInventory.seat_id.in_([t.seat_id for t in order.tickets]),
-        SeatInventory.state == "sold").values(state="available", updated_at=utcnow()))
     for ticket in order.tickets:
-        ticket.status = "void"
-    payment = order.payments[0]
-    record_refund(order)
-    db.session.add(Refund(order_id=order.id, method=payment.method, amount_satang=payment.amount_satang,
-                          custodian_id=payment.custodian_id, shift_id=shift_id, by_id=actor.id))
-    audit.record(actor, "order.void", "order", order.id, {"status": "paid"},
-                 {"status": "void", "reason": order.void_reason, "refund_satang": payment.amount_satang})
+        db.session.refresh(ticket)
+    by_id = {t.id: t for t in order.tickets}
+    if ticket_ids is None:
+        chosen = [t for t in order.tickets if t.status == "valid"]
+    else:
+        unknown = [i for i in ticket_ids if i not in by_id]
+        if unknown:
+            raise Invalid(_("These tickets are not part of this order: %(ids)s",
+                            ids=", ".join(i[:8].upper() for i in unknown[:20])), code="unknown_tickets",
+                          details={"ticket_ids": unknown})
+        chosen = [by_id[i] for i in ticket_ids]
+        void = [t.id for t in chosen if t.status != "valid"]
+        if void:
+            raise Conflict(_("These tickets are already void: %(ids)s", ids=", ".join(i[:8].upper() for i in void)),
+                           code="already_void", details={"ticket_ids": void})
+    before = [t for t in order.tickets if t.status != "valid"]
+    if actor.has_role("seller") and actor.organization_id == order.organization_id:
+        shift_id = current_shift_id(actor)  # opens the seller's shift if it was closed
+    else:
+        shift_id = claim_open_shift(actor)
+    method, custodian_id = _refund_custodian(order, method)
+    amount = sum(t.price_satang for t in chosen) if order.payments[0].amount_satang else 0
+    now = utcnow()
+    refund = Refund(order_id=order.id, method=method, amount_satang=amount, custodian_id=custodian_id,
+                    reference=(reference or "").strip()[:100] if method == "transfer" else "",
+                    reason=reason.strip()[:300], shift_id=shift_id, by_id=actor.id, created_at=now)
+    db.session.add(refund)
+    db.session.flush()
+    for ticket in chosen:
+        ticket.status, ticket.refund_id = "void", refund.id
+    db.session.execute(update(SeatInventory).where(
+        SeatInventory.session_id == order.session_id, SeatInventory.seat_id.in_([t.seat_id for t in chosen]),
+        SeatInventory.state == "sold").values(state="available", updated_at=now))
+    status_before = order.status
+    order.status = "void" if len(before) + len(chosen) == len(order.tickets) else "partly_void"
+    order.voided_at, order.void_reason = now, reason.strip()[:300]
+    record_ticket_refund(order, chosen, before, amount, custodian_id, now)
+    whole = ticket_ids is None or order.status == "void" and not before
+    audit.record(actor, "order.void" if whole else "order.void_tickets", "order", order.id, {"status": status_before},
+                 {"status": order.status, "reason": order.void_reason, "refund_satang": amount, "method": method,
+                  "tickets": [t.id for t in chosen]})
     return order
 
 

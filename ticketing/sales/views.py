@@ -19,7 +19,7 @@ from ..inventory.views import map_context
 from ..money import parse_baht
 from ..timeutil import utcnow
 from .. import promptpay
-from . import holds, services, shifts
+from . import history, holds, services, shifts
 from ..tickets.mail import send
 from ..tickets.views import pdf_response, phone_url
 from .forms import CloseShiftForm, EmailForm, OpenShiftForm, ReceiveCashForm, SaleForm, VoidForm
@@ -232,10 +232,11 @@ def email_tickets(order_id):
     order = _order(order_id, may_change_order)
     form = EmailForm()
     if form.validate_on_submit():
-        festival = order.session.festival
-        send(form.email.data.strip(), f"{festival.name_th} · {festival.name_en}",
-             render_template("tickets/email.txt", order=order, link=phone_url(order)))
-        flash(_("The ticket link was sent to %(email)s.", email=form.email.data.strip()), "success")
+        if page_action(lambda: history.record_email(current_user, order, form.email.data.strip())).ok:
+            festival = order.session.festival
+            send(form.email.data.strip(), f"{festival.name_th} · {festival.name_en}",
+                 render_template("tickets/email.txt", order=order, link=phone_url(order)))
+            flash(_("The ticket link was sent to %(email)s.", email=form.email.data.strip()), "success")
     else:
         flash(_("Give a valid e-mail address."), "error")
     return redirect(url_for(".receipt", order_id=order.id))

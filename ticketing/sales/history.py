@@ -1,0 +1,61 @@
+"""What the order page tells about an order besides its tickets: refunds, ticket e-mails sent, and
+its audit trail (the order's own entries and its tickets' reissues), oldest first."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from ..accounts.models import User
+from ..audit import record
+from ..audit.models import AuditEntry
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Order, OrderEmail, Refund
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    at: datetime
+    action: str
+    who: str
+    after: dict | None
+
+
+def _name(user: User | None) -> str:
+    return (user.display_name or user.username) if user else ""
+
+
+def record_email(actor, order: Order, to: str) -> OrderEmail:
+    """Note that the ticket link was sent to ``to`` (the order page lists every e-mail sent)."""
+    sent = OrderEmail(order_id=order.id, to_address=to.strip()[:200], sent_at=utcnow(), by_id=actor.id)
+    db.session.add(sent)
+    db.session.flush()
+    record(actor, "order.email", "order", order.id, None, {"to": sent.to_address})
+    return sent
+
+
+def emails_sent(order: Order) -> list[tuple[OrderEmail, str]]:
+    return [(e, _name(u)) for e, u in db.session.execute(
+        select(OrderEmail, User).outerjoin(User, User.id == OrderEmail.by_id)
+        .where(OrderEmail.order_id == order.id).order_by(OrderEmail.sent_at, OrderEmail.id))]
+
+
+def refunds_of(order: Order) -> list[tuple[Refund, str, list[str]]]:
+    """(refund, who gave it, the ids of its tickets)."""
+    by_refund: dict[int, list[str]] = {}
+    for ticket in order.tickets:
+        if ticket.refund_id is not None:
+            by_refund.setdefault(ticket.refund_id, []).append(ticket.id)
+    return [(r, _name(u), by_refund.get(r.id, [])) for r, u in db.session.execute(
+        select(Refund, User).outerjoin(User, User.id == Refund.by_id)
+        .where(Refund.order_id == order.id).order_by(Refund.id))]
+
+
+def audit_trail(order: Order) -> list[TrailLine]:
+    ticket_ids = [t.id for t in order.tickets]
+    rows = db.session.execute(
+        select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.user_id)
+        .where(or_(and_(AuditEntry.object_type == "order", AuditEntry.object_id == order.id),
+                   and_(AuditEntry.object_type == "ticket", AuditEntry.object_id.in_(ticket_ids))))
+        .order_by(AuditEntry.at, AuditEntry.id))
+    return [TrailLine(e.at, e.action, _name(u), e.after) for e, u in rows]
