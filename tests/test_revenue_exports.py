@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ticketing.money import format_thb
 from ticketing.revenue.bahttext import baht_text
 from ticketing.revenue.exports import CSV_HEADER, statement_csv, statement_pdf, statement_xlsx
-from ticketing.revenue.statements import CategoryLine, CentralSummary, OrganizationStatement, Statement
+from ticketing.revenue.statements import CategoryLine, CentralSummary, OrganizationStatement, ShareLine, Statement
 from ticketing.i18n import both, in_both
 
 ORGANIZATIONS = [
@@ -54,12 +54,27 @@ def make_statement(closed: bool = False) -> Statement:
     press.share_satang = 2_468_950
     press.net_to_central_satang = press.custody_satang - press.share_satang
     assert press.net_to_central_satang < 0
+    for org in organizations:  # a commission of 10 %; the tourism association also operates (20 baht a ticket)
+        if org.share_satang:
+            org.net_sales_satang = org.gross_satang - org.refunds_satang
+            operator = 2_000 * sum(o.tickets_sold for o in organizations) if org.code == "tourism" else 0
+            org.commission_satang = org.share_satang - operator
+            org.operator_fee_satang = operator
+            org.shares = [ShareLine("seller_commission", 2, 1000, None, org.commission_satang)]
+            if operator:
+                org.shares.append(ShareLine("operator_fee", 2, None, 2000, operator))
     gross = sum(o.gross_satang for o in organizations)
     central = CentralSummary(gross_satang=gross, refunds_satang=sum(o.refunds_satang for o in organizations),
                              shares_to_organizations_satang=sum(o.share_satang for o in organizations),
                              central_share_satang=gross // 5, fees_satang=0, expenses_satang=123_456_789,
                              custody_satang=4_500_000)
     central.net_satang = central.central_share_satang - central.fees_satang - central.expenses_satang
+    central.net_sales_satang = central.gross_satang - central.refunds_satang
+    central.receivable_satang = sum(o.net_to_central_satang for o in organizations if o.net_to_central_satang > 0)
+    central.payable_satang = -sum(o.net_to_central_satang for o in organizations if o.net_to_central_satang < 0)
+    central.reconciled_satang = central.custody_satang + central.receivable_satang - central.payable_satang
+    central.shares = [ShareLine("central_share", 1, None, None, 1_000_000),
+                      ShareLine("central_share", 2, None, None, central.central_share_satang - 1_000_000)]
     return Statement(festival_id=1, festival_th="งานประเพณีแห่เทียนพรรษาจังหวัดอุบลราชธานี ประจำปี 2570",
                      festival_en="Ubon Ratchathani Candle Festival 2027", starts_at="2027-07-18T17:00:00+00:00",
                      ends_at="2027-07-20T17:00:00+00:00", generated_at="2027-07-21T02:15:00+00:00", closed=closed,
@@ -158,7 +173,12 @@ def test_csv_reads_back_to_the_satang(babel_app):
     statement = make_statement()
     rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
     assert list(rows[0]) == CSV_HEADER
+    shares = [r for r in rows if r["record_type"] == "share"]
+    rows = [r for r in rows if r["record_type"] != "share"]
     assert len(rows) == len(statement.organizations) + 1
+    assert len(shares) == sum(len(o.shares) for o in statement.organizations) + len(statement.central.shares)
+    assert sum(int(r["amount_satang"]) for r in shares) == sum(o.share_satang for o in statement.organizations) \
+        + statement.central.central_share_satang
     for row, org in zip(rows, statement.organizations):
         assert row["record_type"] == "organization"
         assert (row["organization_code"], row["name_th"], row["name_en"]) == (org.code, org.name_th, org.name_en)
@@ -170,6 +190,8 @@ def test_csv_reads_back_to_the_satang(babel_app):
     assert central["record_type"] == "central" and central["organization_code"] == ""
     assert central["name_th"] == in_both("Central fund")[0]
     for field in dataclasses.fields(CentralSummary):
+        if field.name == "shares":
+            continue
         assert int(central[field.name]) == getattr(statement.central, field.name), field.name
     press = next(r for r in rows if r["organization_code"] == "press")
     assert int(press["net_to_central_satang"]) < 0  # a negative number stays a plain number
@@ -184,7 +206,7 @@ def test_csv_defuses_spreadsheet_formulas(babel_app):
     first.code = "@sum"
     statement.organizations[1].name_en = "+1+2"
     statement.organizations[2].name_en = "\tTAB"
-    rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
+    rows = [r for r in csv.DictReader(io.StringIO(statement_csv(statement))) if r["record_type"] != "share"]
     assert rows[0]["name_th"] == "'" + first.name_th
     assert rows[0]["name_en"] == "'-5"
     assert rows[0]["organization_code"] == "'@sum"

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from ..accounts.access import organization_scope
+from ..accounts.models import Organization
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..festivals.models import Festival
@@ -22,6 +23,9 @@ bp = Blueprint("api_revenue", __name__, url_prefix="/api/v1", description="Reven
 
 class StatementQuerySchema(Schema):
     festival = fields.Integer(required=True, strict=False, validate=ID_RANGE)
+    organization = fields.Integer(strict=False, validate=ID_RANGE, metadata={
+        "description": "one member organization's statement only (treasurers and admins; a seller always "
+                       "gets its own)"})
     from_ = fields.AwareDateTime(data_key="from", validate=sensible_year, metadata={
         "description": "ISO 8601 with a UTC offset, years 2000-2100; omitted: the festival's first sale or expense"})
     to = fields.AwareDateTime(validate=sensible_year, metadata={
@@ -38,6 +42,14 @@ class CategoryLineSchema(Schema):
     tickets, gross_satang = fields.Integer(), fields.Integer()
 
 
+class ShareLineSchema(Schema):
+    kind = fields.String(metadata={"description": "seller_commission | operator_fee | central_share | processor_fee"})
+    rule_version = fields.Integer(allow_none=True, metadata={"description": "the split-rule version used"})
+    basis_points = fields.Integer(allow_none=True, metadata={"description": "the rule's rate, 1/100 of a percent"})
+    fixed_satang = fields.Integer(allow_none=True, metadata={"description": "or its fixed amount per ticket"})
+    amount_satang = fields.Integer()
+
+
 class OrganizationStatementSchema(Schema):
     organization_id = fields.Integer()
     code, name_th, name_en = fields.String(), fields.String(), fields.String()
@@ -46,6 +58,10 @@ class OrganizationStatementSchema(Schema):
     tickets_voided, refunds_satang, share_satang = fields.Integer(), fields.Integer(), fields.Integer()
     custody_satang = fields.Integer(metadata={"description": "money it holds (cash, transfers to its account)"})
     net_to_central_satang = fields.Integer(metadata={"description": "positive: to remit; negative: to receive"})
+    net_sales_satang = fields.Integer(metadata={"description": "gross - refunds"})
+    commission_satang = fields.Integer(metadata={"description": "its share earned as the seller"})
+    operator_fee_satang = fields.Integer(metadata={"description": "its share earned as an operator"})
+    shares = fields.List(fields.Nested(ShareLineSchema), metadata={"description": "shares by kind, rule and rate"})
 
 
 class CentralSummarySchema(Schema):
@@ -53,6 +69,12 @@ class CentralSummarySchema(Schema):
     shares_to_organizations_satang, central_share_satang = fields.Integer(), fields.Integer()
     fees_satang, expenses_satang, custody_satang, net_satang = (fields.Integer(), fields.Integer(),
                                                                 fields.Integer(), fields.Integer())
+    net_sales_satang = fields.Integer(metadata={"description": "gross - refunds"})
+    receivable_satang = fields.Integer(metadata={"description": "what members are to remit to it in total"})
+    payable_satang = fields.Integer(metadata={"description": "what it owes members in total"})
+    reconciled_satang = fields.Integer(metadata={
+        "description": "custody + receivable - payable; always equals central_share_satang"})
+    shares = fields.List(fields.Nested(ShareLineSchema))
 
 
 class StatementSchema(Schema):
@@ -79,6 +101,10 @@ def statement(args):
         only = organization_scope(current_user)
     except PermissionError:
         raise Forbidden(_("You may not do this.")) from None
+    if only is None and args.get("organization") is not None:
+        if db.session.get(Organization, args["organization"]) is None:
+            raise NotFound(_("No such organization."))
+        only = args["organization"]
     first, now = statements.whole_festival(args["festival"])
     starts_at = args.get("from_") or first
     ends_at = args.get("to") or max(now, starts_at)

@@ -55,6 +55,11 @@ class SplitRule(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+#: a share entry says its kind; a custody entry has none
+SHARE_KIND_CHECK = ("(kind = 'custody' AND share_kind IS NULL) OR (kind = 'share' AND share_kind IS NOT NULL "
+                    "AND share_kind IN ('seller_commission', 'operator_fee', 'central_share', 'processor_fee'))")
+
+
 class LedgerEntry(db.Model):
     """Who earns what (kind 'share') and who holds the money (kind 'custody'), in satang, written in
     the transaction of each sale and refund. Never changed: a correction is a reversing entry."""
@@ -63,6 +68,7 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('share', 'custody')", name="kind"),
         CheckConstraint("source IN ('sale', 'refund')", name="source"),
+        CheckConstraint(SHARE_KIND_CHECK, name="share_kind"),
         Index("ix_ledger_festival_at", "festival_id", "at"),
     )
 
@@ -81,6 +87,13 @@ class LedgerEntry(db.Model):
     amount_satang: Mapped[int]
     #: the split-rule version the share was computed with (None: no rules yet, all to the central fund)
     rule_version: Mapped[int | None]
+    #: a share's kind (``split.SHARE_KINDS``): seller_commission | operator_fee | central_share |
+    #: processor_fee; None for custody
+    share_kind: Mapped[str | None] = mapped_column(String(20))
+    #: the rate of the rule that produced the share: basis points or a fixed amount per ticket (None for
+    #: the central fund's remainder, and for entries written before the kinds were recorded)
+    basis_points: Mapped[int | None]
+    fixed_satang: Mapped[int | None]
 
 
 @event.listens_for(LedgerEntry, "before_update")

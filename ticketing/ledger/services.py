@@ -11,7 +11,7 @@ from ..festivals.models import FestivalSession
 from ..seating.models import PriceCategory
 from ..timeutil import utcnow
 from .models import LedgerEntry, SplitRule, SplitRuleSet
-from .split import Rule, split_order
+from .split import Rule, split_order, split_parts
 
 
 def latest_version(festival_id):
@@ -48,11 +48,14 @@ def record_sale(order, payment, category_codes: dict[int, str]) -> None:
     lines = [(category_codes[t.category_id], t.price_satang) for t in order.tickets]
     common = {"festival_id": festival_id, "session_id": order.session_id, "order_id": order.id, "source": "sale",
               "at": utcnow()}
-    rows = [dict(kind="share", organization_id=party, amount_satang=amount, rule_version=version, **common)
-            for party, amount in split_order(lines, order.organization_id, rules, central, payment.amount_satang).items()]
+    rows = [dict(kind="share", share_kind=part.kind, organization_id=part.organization_id,
+                 amount_satang=part.amount_satang, rule_version=version, basis_points=part.basis_points,
+                 fixed_satang=part.fixed_satang, **common)
+            for part in split_parts(lines, order.organization_id, rules, central, payment.amount_satang)]
     if payment.amount_satang:
         rows.append(dict(kind="custody", organization_id=payment.custodian_id or central,
-                         amount_satang=payment.amount_satang, rule_version=None, **common))
+                         amount_satang=payment.amount_satang, rule_version=None, share_kind=None,
+                         basis_points=None, fixed_satang=None, **common))
     if rows:
         db.session.flush()  # the order first: the entries refer to it
         db.session.execute(insert(LedgerEntry), rows)
@@ -65,7 +68,9 @@ def record_refund(order) -> None:
     for entry in sale:
         db.session.add(LedgerEntry(festival_id=entry.festival_id, session_id=entry.session_id, order_id=order.id,
                                    source="refund", kind=entry.kind, organization_id=entry.organization_id,
-                                   amount_satang=-entry.amount_satang, rule_version=entry.rule_version))
+                                   amount_satang=-entry.amount_satang, rule_version=entry.rule_version,
+                                   share_kind=entry.share_kind, basis_points=entry.basis_points,
+                                   fixed_satang=entry.fixed_satang))
 
 
 #: what makes two ledger lines "the same line" when one reverses the other

@@ -226,17 +226,25 @@ def _statement_problems() -> list[str]:
     return found
 
 
+#: figures that statements closed before migration 0005 do not have: derived from the others (net sales,
+#: the central fund's receivable, payable and reconciliation) or the split of a share by kind, which the
+#: append-only ledger keeps; left out of the comparison so that those closed periods still compare
+ADDED_IN_0005 = {"net_sales_satang", "commission_satang", "operator_fee_satang", "shares", "receivable_satang",
+                 "payable_satang", "reconciled_satang"}
+
+
 def figures(statement: dict) -> dict:
     """The numbers of a statement (as a dict), keyed by organization id: what must not change once its
     period is closed. Names and organizations with nothing in the period are left out, so renaming or
     adding an organization later is not a change of the figures."""
     organizations = {}
     for line in statement["organizations"]:
-        numbers = {k: v for k, v in line.items() if k.endswith(("_satang", "tickets_sold", "_tickets", "_voided"))}
+        numbers = {k: v for k, v in line.items() if k.endswith(("_satang", "tickets_sold", "_tickets", "_voided"))
+                   and k not in ADDED_IN_0005}
         categories = sorted((c["code"], c["tickets"], c["gross_satang"]) for c in line["categories"])
         if any(numbers.values()) or categories:
             organizations[line["organization_id"]] = (numbers, categories)
-    central = statement.get("central") or {}
+    central = {k: v for k, v in (statement.get("central") or {}).items() if k not in ADDED_IN_0005}
     return {"organizations": organizations, "central": central}
 
 
@@ -249,6 +257,8 @@ def statement_problems(statement) -> list[str]:
             found.append(f"{line.code}: category tickets do not add up to tickets sold")
         if line.net_to_central_satang != line.custody_satang - line.share_satang:
             found.append(f"{line.code}: net != custody - share")
+        if line.commission_satang + line.operator_fee_satang != line.share_satang:
+            found.append(f"{line.code}: commission + operator fee != share")
     if c is None:  # one organization's statement: no festival-wide totals to compare with
         return found
     if c.shares_to_organizations_satang + c.central_share_satang != c.gross_satang - c.refunds_satang:
@@ -258,4 +268,6 @@ def statement_problems(statement) -> list[str]:
         found.append(f"festival {statement.festival_id}: money held != gross - refunds")
     if sum(line.share_satang for line in statement.organizations) != c.shares_to_organizations_satang:
         found.append(f"festival {statement.festival_id}: organization shares do not add up")
+    if c.custody_satang + c.receivable_satang - c.payable_satang != c.central_share_satang:
+        found.append(f"festival {statement.festival_id}: central fund held + receivable - payable != its share")
     return found

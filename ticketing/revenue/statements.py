@@ -6,12 +6,13 @@ refund made after a period was closed lands in the period it was made in, never 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..accounts.models import Organization
 from ..extensions import db
 from ..festivals.models import Festival, FestivalSession
 from ..ledger.models import LedgerEntry
+from ..ledger.split import SHARE_KINDS
 from ..sales.models import Order, Refund, Ticket
 from ..seating.models import PriceCategory
 from ..timeutil import BANGKOK, utcnow
@@ -28,6 +29,18 @@ class CategoryLine:
 
 
 @dataclass
+class ShareLine:
+    """A part of a share, by kind (``ledger.split.SHARE_KINDS``), with the rule version and the rate
+    that produced it (basis points or a fixed amount per ticket; both None for the central fund's
+    remainder and for entries written before the kinds were recorded)."""
+    kind: str
+    rule_version: int | None
+    basis_points: int | None
+    fixed_satang: int | None
+    amount_satang: int = 0
+
+
+@dataclass
 class OrganizationStatement:
     organization_id: int
     code: str
@@ -37,13 +50,20 @@ class OrganizationStatement:
     #: tickets paid for in the period, and what was paid
     tickets_sold: int = 0
     gross_satang: int = 0
-    #: complimentary tickets given in the period
+    #: complimentary seats given in the period and not voided
     complimentary_tickets: int = 0
     #: tickets voided and money refunded in the period (positive numbers)
     tickets_voided: int = 0
     refunds_satang: int = 0
     #: what the organization earned (commission, operator fees), net of reversals
     share_satang: int = 0
+    #: gross - refunds
+    net_sales_satang: int = 0
+    #: its own by-product revenue by kind (they add up to share_satang): as a seller, as an operator
+    commission_satang: int = 0
+    operator_fee_satang: int = 0
+    #: the same, line by line with the rule version and rate
+    shares: list[ShareLine] = field(default_factory=list)
     #: money it physically holds (cash and transfers taken at its counter), net of refunds
     custody_satang: int = 0
     #: custody - share: positive = to remit to the central fund; negative = to receive from it
@@ -64,6 +84,16 @@ class CentralSummary:
     custody_satang: int = 0
     #: central share - fees - expenses
     net_satang: int = 0
+    #: gross - refunds
+    net_sales_satang: int = 0
+    #: what members are to remit to it in total (their positive nets) and what it owes members (the
+    #: negative nets, as a positive amount)
+    receivable_satang: int = 0
+    payable_satang: int = 0
+    #: held + receivable - payable: always equal to central_share_satang (the reconciliation line)
+    reconciled_satang: int = 0
+    #: the central share (and any payment-processor fee) line by line with the rule version
+    shares: list[ShareLine] = field(default_factory=list)
 
 
 @dataclass
@@ -109,11 +139,19 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     lines = {o.id: OrganizationStatement(o.id, o.code, o.name_th, o.name_en) for o in orgs
              if organization_id in (None, o.id)}
     summary = CentralSummary()
-    # Shares and custody per party.
-    for org_id, kind, amount in db.session.execute(
-            select(LedgerEntry.organization_id, LedgerEntry.kind, func.sum(LedgerEntry.amount_satang))
-            .where(in_period).group_by(LedgerEntry.organization_id, LedgerEntry.kind)):
+    # Shares (by kind, rule version and rate) and custody per party.
+    detail = (LedgerEntry.share_kind, LedgerEntry.rule_version, LedgerEntry.basis_points, LedgerEntry.fixed_satang)
+    for org_id, kind, share_kind, version, bps, fixed, amount in db.session.execute(
+            select(LedgerEntry.organization_id, LedgerEntry.kind, *detail, func.sum(LedgerEntry.amount_satang))
+            .where(in_period).group_by(LedgerEntry.organization_id, LedgerEntry.kind, *detail)
+            .order_by(LedgerEntry.organization_id, LedgerEntry.share_kind, LedgerEntry.rule_version,
+                      LedgerEntry.basis_points, LedgerEntry.fixed_satang)):
         amount = int(amount)
+        if kind == "share":
+            _add_share(summary if central and org_id == central.id else lines.get(org_id),
+                       ShareLine(share_kind, version, bps, fixed, amount))
+        if share_kind == "processor_fee":
+            summary.fees_satang += amount
         if central and org_id == central.id:
             if kind == "share":
                 summary.central_share_satang += amount
@@ -143,11 +181,39 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     summary.net_satang = summary.central_share_satang - summary.fees_satang - summary.expenses_satang
     for line in lines.values():
         line.net_to_central_satang = line.custody_satang - line.share_satang
+        line.net_sales_satang = line.gross_satang - line.refunds_satang
+    summary.net_sales_satang = summary.gross_satang - summary.refunds_satang
+    for owner in [*lines.values(), summary]:  # as a seller first, then as an operator
+        owner.shares.sort(key=lambda share: (SHARE_KINDS.index(share.kind) if share.kind in SHARE_KINDS else 9,
+                                             share.rule_version or 0))
+    summary.receivable_satang = sum(line.net_to_central_satang for line in lines.values()
+                                    if line.net_to_central_satang > 0)
+    summary.payable_satang = -sum(line.net_to_central_satang for line in lines.values()
+                                  if line.net_to_central_satang < 0)
+    summary.reconciled_satang = summary.custody_satang + summary.receivable_satang - summary.payable_satang
     still_open = open_parts(festival_id, starts_at, ends_at)
     return Statement(festival_id, festival.name_th, festival.name_en, starts_at.isoformat(), ends_at.isoformat(),
                      utcnow().isoformat(), not still_open, list(lines.values()),
                      summary if organization_id is None else None,
                      [[a.isoformat(), b.isoformat()] for a, b in still_open])
+
+
+def _add_share(line, share: ShareLine) -> None:
+    """One share line on an organization's statement (or the central fund's), merged with an equal one."""
+    if line is None or not share.amount_satang:
+        return
+    for known in line.shares:
+        if (known.kind, known.rule_version, known.basis_points, known.fixed_satang) == \
+                (share.kind, share.rule_version, share.basis_points, share.fixed_satang):
+            known.amount_satang += share.amount_satang
+            break
+    else:
+        line.shares.append(share)
+    if isinstance(line, OrganizationStatement):
+        if share.kind == "seller_commission":
+            line.commission_satang += share.amount_satang
+        elif share.kind == "operator_fee":
+            line.operator_fee_satang += share.amount_satang
 
 
 def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
@@ -179,6 +245,8 @@ def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
             select(Order.organization_id, func.count(Ticket.id)).join(Ticket, Ticket.order_id == Order.id)
             .join(FestivalSession, FestivalSession.id == Order.session_id)
             .where(FestivalSession.festival_id == festival_id, Order.channel == "complimentary",
+                   # not voided by the end of the period (a later void leaves a closed period as it was)
+                   or_(Ticket.status == "valid", and_(Order.voided_at.is_not(None), Order.voided_at >= ends_at)),
                    Order.created_at >= starts_at, Order.created_at < ends_at).group_by(Order.organization_id)):
         if seller in lines:
             lines[seller].complimentary_tickets = count

@@ -1,5 +1,6 @@
 """The treasurer's pages: dashboard, statements and their exports, split rules, expenses, closing."""
 import io
+import re
 from datetime import date, datetime, timedelta
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
@@ -8,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 
 from ..accounts.access import organization_scope, roles_required
 from ..errors import Invalid
@@ -21,6 +23,7 @@ from ..money import format_thb, parse_baht
 from ..sales.methods import method_name
 from ..timeutil import BANGKOK, format_date, parse_day, utcnow
 from . import check, dashboard, exports, services, statements
+from .exports.common import central_rows, share_rows
 from .ledger_csv import ledger_csv_rows
 from .charts import bar_chart
 from ..ledger.models import LedgerEntry
@@ -68,13 +71,30 @@ def _only() -> int | None:
         abort(403)
 
 
+def _chosen(only: int | None) -> int | None:
+    """The organization whose statement is shown: a seller's own; for a treasurer or an admin the one
+    chosen with ``?organization=ID`` (a member), or None for all of them."""
+    if only is not None:
+        return only
+    wanted = request.args.get("organization", type=int)
+    return wanted if wanted in {o.id for o in member_organizations()} else None
+
+
+def _query(festival, start, end, chosen) -> dict:
+    query = {"festival": festival.id, "from": start.isoformat(), "to": end.isoformat()}
+    if chosen is not None:
+        query["organization"] = chosen
+    return query
+
+
 @bp.get("/")
 @roles_required("admin", "treasurer", "seller")
 def index():
     only = _only()
     festival = _festival()
     start, end = _dates(festival)
-    statement = statements.build(festival.id, *_bounds(start, end), only)
+    chosen = _chosen(only)
+    statement = statements.build(festival.id, *_bounds(start, end), chosen)
     charts, fairness = [], []
     if only is None:
         data = dashboard.breakdowns(festival.id, *_bounds(start, end), lang())
@@ -89,10 +109,25 @@ def index():
             charts.insert(0, bar_chart([(format_date(day, lang()), amount) for day, amount in days],
                                        _("Sales per day, net of refunds (baht)")))
         fairness = dashboard.fairness(festival.id, lang())
-    query = {"festival": festival.id, "from": start.isoformat(), "to": end.isoformat()}
     return render_template("revenue/index.html", festival=festival, festivals=list_festivals(), statement=statement,
-                           start=start, end=end, charts=charts, fairness=fairness, query=query,
+                           start=start, end=end, charts=charts, fairness=fairness,
+                           query=_query(festival, start, end, chosen), chosen=chosen,
+                           share_lines=_share_lines(statement),
+                           central_lines=central_rows(statement.central) if statement.central else [],
+                           organizations=member_organizations() if only is None else [],
                            problems=[] if only else check.statement_problems(statement))
+
+
+def _share_lines(statement) -> list[tuple[str, str, str, int]]:
+    """(who, kind, rule and rate, satang) for every share line of the statement, in the reader's language."""
+    pick = 0 if lang() == "th" else 1
+    rows = []
+    for org in statement.organizations:
+        rows += [(org.name_th if pick == 0 else org.name_en, kind[pick], rate[pick], satang)
+                 for kind, rate, satang in share_rows(org)]
+    if statement.central is not None:
+        rows += [(_("Central fund"), kind[pick], rate[pick], satang) for kind, rate, satang in share_rows(statement.central)]
+    return rows
 
 
 @bp.get("/statement.<fmt>")
@@ -101,10 +136,16 @@ def export(fmt):
     only = _only()
     festival = _festival()
     start, end = _dates(festival)
-    statement = statements.build(festival.id, *_bounds(start, end), only)
+    chosen = _chosen(only)
+    statement = statements.build(festival.id, *_bounds(start, end), chosen)
     name = f"statement-{festival.year}-{start}-{end}"
-    if fmt == "csv":
+    if chosen is not None:
+        name += f"-{secure_filename(statement.organizations[0].code) or chosen}"
+    if fmt == "csv" and request.args.get("format") == "machine":  # satang, English headings, no BOM
         return Response(exports.statement_csv(statement), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}-machine.csv"})
+    if fmt == "csv":  # for people: baht, headings in the reader's language, UTF-8 with a BOM for Excel
+        return Response(exports.statement_csv_people(statement, lang()), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt == "xlsx":
         return send_file(io.BytesIO(exports.statement_xlsx(statement)), download_name=f"{name}.xlsx",
@@ -182,6 +223,9 @@ def _number(text: str, row: int, what: str) -> int | None:
     except ValueError:
         if text.startswith("-"):
             raise Invalid(_("Row %(n)d: a percentage or an amount cannot be negative.", n=row))
+        if re.fullmatch(r"[0-9๐-๙,]*\.[0-9๐-๙]{3,}", text):
+            raise Invalid(_("Row %(n)d: at most two decimals are allowed in the %(what)s (like 12.35, not "
+                            "12.345).", n=row, what=what))
         raise Invalid(_("Row %(n)d: give the %(what)s as a number, like 10 or 12.5.", n=row, what=what))
 
 
@@ -274,4 +318,18 @@ def close():
     periods = db.session.scalars(select(ClosedPeriod).where(ClosedPeriod.festival_id == festival.id)
                                  .order_by(ClosedPeriod.starts_at)).all()
     yesterday = utcnow().astimezone(BANGKOK).date() - timedelta(days=1)
-    return render_template("revenue/close.html", festival=festival, periods=periods, form=form, yesterday=yesterday)
+    # each closed period with the page of its statement: its first and last Ubon day
+    links = [(p, {"festival": festival.id, "from": p.starts_at.astimezone(BANGKOK).date().isoformat(),
+                  "to": (p.ends_at - timedelta(microseconds=1)).astimezone(BANGKOK).date().isoformat()})
+             for p in periods]
+    return render_template("revenue/close.html", festival=festival, periods=links, form=form, yesterday=yesterday)
+
+
+@bp.get("/closed/<int:period_id>.json")
+@roles_required("admin", "treasurer")
+def closed_snapshot(period_id):
+    """The statement of a closed period exactly as it was frozen when the period was closed."""
+    period = db.get_or_404(ClosedPeriod, period_id)
+    return {"id": period.id, "festival_id": period.festival_id, "starts_at": period.starts_at.isoformat(),
+            "ends_at": period.ends_at.isoformat(), "closed_at": period.closed_at.isoformat(),
+            "statement": period.snapshot}

@@ -4,8 +4,8 @@
 Money is integer satang everywhere here; the XLSX shows baht as ``Decimal(satang) / 100`` (exact) and
 the PDF as ``format_thb`` figures, with the net also in Thai words (``baht_text``).
 """
-from .csv_file import CSV_HEADER, statement_csv
+from .csv_file import CSV_HEADER, statement_csv, statement_csv_people
 from .pdf_file import statement_pdf
 from .xlsx_file import statement_xlsx
 
-__all__ = ["CSV_HEADER", "statement_csv", "statement_pdf", "statement_xlsx"]
+__all__ = ["CSV_HEADER", "statement_csv", "statement_csv_people", "statement_pdf", "statement_xlsx"]

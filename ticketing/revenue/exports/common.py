@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from ...money import format_thb
 from ...timeutil import format_datetime, period_bounds_text
 from ...i18n import in_both
 from ..statements import Statement
@@ -58,11 +59,51 @@ def joined(pair: tuple[str, str], separator: str = " ") -> str:
 
 
 def central_rows(c) -> list[tuple[tuple[str, str], int, bool]]:
+    """The central fund's figures, ending with its reconciliation: held + receivable - payable, which
+    equals its share."""
     return [(in_both("Sales (baht)"), c.gross_satang, False),
             (in_both("Refunded (baht)"), c.refunds_satang, False),
+            (in_both("Net sales (sales - refunds)"), c.net_sales_satang, False),
             (in_both("Shares owed to organizations"), c.shares_to_organizations_satang, False),
-            (in_both("Central fund's share"), c.central_share_satang, False),
+            (in_both("Central fund's share"), c.central_share_satang, True),
             (in_both("Payment fees"), c.fees_satang, False),
             (in_both("Expenses"), c.expenses_satang, False),
+            (in_both("Net"), c.net_satang, True),
             (in_both("Money held by the central fund"), c.custody_satang, False),
-            (in_both("Net"), c.net_satang, True)]
+            (in_both("To receive from members in total"), c.receivable_satang, False),
+            (in_both("Owed to members in total"), c.payable_satang, False),
+            (in_both("Held + receivable - owed (= central fund's share)"), c.reconciled_satang, True)]
+
+
+def kind_words(kind: str) -> tuple[str, str]:
+    """The name of a kind of share (``ledger.split.SHARE_KINDS``) in Thai and English."""
+    if kind == "seller_commission":
+        return in_both("Commission as seller")
+    if kind == "operator_fee":
+        return in_both("Operator fee")
+    if kind == "central_share":
+        return in_both("Central fund's share")
+    if kind == "processor_fee":
+        return in_both("Payment processor fee")
+    return kind, kind
+
+
+def rate_words(line) -> tuple[str, str]:
+    """The rule version and rate beside a share line, e.g. "rule v2, 10.00 %" or "rule v2, 20.00 baht
+    per ticket"; the central fund's remainder says "the rest"."""
+    version = "-" if line.rule_version is None else str(line.rule_version)
+    if line.basis_points is not None:
+        return _fill(in_both("rule v%(version)s, %(percent)s %%"), {"version": version,
+                     "percent": format_thb(line.basis_points)}, {"version": version,
+                     "percent": format_thb(line.basis_points)})
+    if line.fixed_satang is not None:
+        values = {"version": version, "baht": format_thb(line.fixed_satang)}
+        return _fill(in_both("rule v%(version)s, %(baht)s baht per ticket"), values, values)
+    if line.kind == "central_share":
+        return _fill(in_both("rule v%(version)s, the rest"), {"version": version}, {"version": version})
+    return _fill(in_both("rule v%(version)s"), {"version": version}, {"version": version})
+
+
+def share_rows(line) -> list[tuple[tuple[str, str], tuple[str, str], int]]:
+    """(kind, rule and rate, satang) for each share line of an organization or the central fund."""
+    return [(kind_words(s.kind), rate_words(s), s.amount_satang) for s in line.shares]

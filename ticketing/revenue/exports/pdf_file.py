@@ -13,7 +13,7 @@ from ...pdftext import draw, fit, register_fonts, text_width
 from ...i18n import in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
-from .common import central_rows, direction_words, generated_words, joined, period_words
+from .common import central_rows, direction_words, generated_words, joined, period_words, share_rows
 
 
 ACCENT = HexColor("#5b1a17")
@@ -54,6 +54,8 @@ class _Words:
     representative: tuple
     signed_treasurer: tuple
     treasurer: tuple
+    shares: tuple
+    net: tuple
 
     @classmethod
     def make(cls):
@@ -61,12 +63,12 @@ class _Words:
                    in_both("Period not closed yet: figures may change"), in_both("Page %(n)d of %(total)d"),
                    in_both("Statement per organization"), in_both("Category"), in_both("Tickets"),
                    in_both("Sales (baht)"), in_both("Refunded (baht)"), in_both("Share earned (baht)"),
-                   in_both("Money held (baht)"), in_both("Total"), in_both("Complimentary tickets"),
+                   in_both("Money held (baht)"), in_both("Total"), in_both("Complimentary seats"),
                    in_both("Tickets voided"), in_both("No sales in this period"), in_both("Central fund summary"),
                    in_both("Amount (baht)"), in_both("Signatures"),
                    in_both("Signed %(line)s representative of %(organization)s"),
                    in_both("Representative of %(organization)s"), in_both("Signed %(line)s treasurer"),
-                   in_both("Treasurer"))
+                   in_both("Treasurer"), in_both("Shares by kind, with the rule and rate"), in_both("Net"))
 
 
 class _StatementPdf:
@@ -217,8 +219,28 @@ class _StatementPdf:
     def _right_depth(self) -> float:
         return 4 * self.FIGURE + self.WORDS_GAP
 
+    SHARE_ROW = 5 * mm
+
+    def _shares_depth(self, owner) -> float:
+        return (len(owner.shares) * self.SHARE_ROW + 11 * mm) if owner.shares else 0
+
     def organization_height(self, org: OrganizationStatement) -> float:
-        return self.FIRST + max(self._left_depth(org), self._right_depth()) + self.AFTER
+        return self.FIRST + max(self._left_depth(org), self._right_depth()) + self._shares_depth(org) + self.AFTER
+
+    def share_lines(self, owner, y: float) -> None:
+        """The shares by kind, each with its rule version and rate, from baseline ``y`` down."""
+        if not owner.shares:
+            return
+        self.c.setStrokeColor(RULE)
+        self.c.setLineWidth(0.4)
+        self.c.line(LEFT, y + 3.6 * mm, RIGHT, y + 3.6 * mm)
+        self.pair_inline(LEFT + 1 * mm, y, self.words.shares, 8.5, 80 * mm, bold=True)
+        y -= self.SHARE_ROW
+        for kind, rate, satang in share_rows(owner):
+            self.pair_inline(LEFT + 4 * mm, y, kind, 9, 62 * mm)
+            self.pair_inline(LEFT + 70 * mm, y, rate, 8.5, 70 * mm)
+            self.text(RIGHT - 1 * mm, y, format_thb(satang), 9.5, align="right", max_width=32 * mm)
+            y -= self.SHARE_ROW
 
     def organization(self, org: OrganizationStatement):
         w = self.words
@@ -275,13 +297,14 @@ class _StatementPdf:
         self.text(vx, ry, format_thb(abs(net)), 11, bold=True, align="right", color=color, max_width=32 * mm)
         self.text(vx, ry - self.WORDS_GAP, f"({baht_text(abs(net))})", 9.5, bold=True, align="right", color=color,
                   max_width=RIGHT - self.COL_SPLIT - 3 * mm)
+        self.share_lines(org, top - self.FIRST - max(self._left_depth(org), self._right_depth()) - 7 * mm)
         self.y = top - self.organization_height(org)
         self.rule(self.y + 2.2 * mm)
 
     def central(self):
         c, w = self.s.central, self.words
         rows = central_rows(c)
-        height = len(rows) * 7.2 * mm + 14 * mm
+        height = len(rows) * 7.2 * mm + 22 * mm + self._shares_depth(c)
         self.section(w.central, height)
         value_x = RIGHT - 1 * mm
         self.pair_stacked(value_x, self.y, w.amount, 8.5, 40 * mm, bold=True, align="right", gap=3.2 * mm)
@@ -293,9 +316,13 @@ class _StatementPdf:
             color = STAMP if satang < 0 else None
             self.text(value_x, self.y, format_thb(satang), 11 if strong else 10, bold=strong, align="right", color=color)
             self.y -= 7.2 * mm
-        self.text(value_x, self.y + 1 * mm, f"({baht_text(c.net_satang)})", 9.5, bold=True, align="right",
-                  max_width=WIDTH)
-        self.y -= 8 * mm
+            if label == w.net:  # the net in Thai words, right beneath it
+                self.text(value_x, self.y + 1 * mm, f"({baht_text(c.net_satang)})", 9.5, bold=True, align="right",
+                          max_width=WIDTH)
+                self.y -= 8 * mm
+        self.y -= 2 * mm
+        self.share_lines(c, self.y)
+        self.y -= self._shares_depth(c)
 
     SIGNATURE = 17 * mm
 

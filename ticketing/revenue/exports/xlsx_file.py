@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 from ...i18n import both, in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
-from .common import baht_decimal, central_rows, direction_words, whole, joined, period_words
+from .common import baht_decimal, central_rows, direction_words, joined, period_words, share_rows, whole
 
 
 AMOUNT_FORMAT = "#,##0.00"
@@ -115,13 +115,16 @@ def statement_xlsx(statement: Statement) -> bytes:
 def _summary_sheet(ws, statement: Statement) -> None:
     row = _title_block(ws, statement)
     _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Name in Thai")), _lines(in_both("Name in English")),
-                          _lines(in_both("Tickets sold")), _lines(in_both("Complimentary tickets")),
+                          _lines(in_both("Tickets sold")), _lines(in_both("Complimentary seats")),
                           _lines(in_both("Tickets voided")), _lines(in_both("Sales (baht)")),
                           _lines(in_both("Refunded (baht)")), _lines(in_both("Share earned (baht)")),
-                          _lines(in_both("Money held (baht)")), _lines(in_both("To remit to the central fund (baht)"))])
+                          _lines(in_both("Money held (baht)")), _lines(in_both("To remit to the central fund (baht)")),
+                          _lines(in_both("Net sales (baht)")), _lines(in_both("Commission as seller (baht)")),
+                          _lines(in_both("Operator fee (baht)"))])
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
     counts = ["tickets_sold", "complimentary_tickets", "tickets_voided"]
-    amounts = ["gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang"]
+    amounts = ["gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang",
+               "net_sales_satang", "commission_satang", "operator_fee_satang"]
     for org in statement.organizations:
         row += 1
         _text(ws, row, 1, org.code)
@@ -138,9 +141,27 @@ def _summary_sheet(ws, statement: Statement) -> None:
     for column, key in enumerate(amounts, start=7):
         _amount(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
     _text(ws, row + 1, 1, both("A negative amount to remit means the central fund pays the organization."))
+    row = _shares_block(ws, row + 3, [(org.code, org) for org in statement.organizations]
+                        + ([("", statement.central)] if statement.central is not None else []))
     if statement.central is not None:
-        _central_block(ws, row + 3, statement.central)
-    _widths(ws, [16, 34, 34, 12, 14, 12, 16, 16, 16, 16, 18])
+        _central_block(ws, row + 2, statement.central)
+    _widths(ws, [16, 34, 34, 12, 14, 12, 16, 16, 16, 16, 18, 16, 16, 16])
+
+
+def _shares_block(ws, row: int, owners) -> int:
+    """Shares by kind, with the rule version and rate: (code, kind, rule and rate, amount); returns the last row."""
+    _text(ws, row, 1, both("Shares by kind, with the rule and rate"), bold=True, size=12)
+    row += 1
+    _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Kind of share")), _lines(in_both("Rule and rate")),
+                          _lines(in_both("Amount (baht)"))])
+    for code, owner in owners:
+        for kind, rate, satang in share_rows(owner):
+            row += 1
+            _text(ws, row, 1, code or joined(in_both("Central fund")))
+            _text(ws, row, 2, joined(kind))
+            _text(ws, row, 3, joined(rate))
+            _amount(ws, row, 4, satang)
+    return row
 
 
 def _central_block(ws, row: int, c) -> None:
@@ -180,7 +201,7 @@ def _organization_sheet(ws, statement: Statement, org: OrganizationStatement) ->
     _amount(ws, row, 5, sum(line.gross_satang for line in org.categories), bold=True)
     row += 2
     for label, value in ((in_both("Tickets sold"), org.tickets_sold),
-                         (in_both("Complimentary tickets"), org.complimentary_tickets),
+                         (in_both("Complimentary seats"), org.complimentary_tickets),
                          (in_both("Tickets voided"), org.tickets_voided)):
         _text(ws, row, 1, joined(label))
         _count(ws, row, 4, value)
@@ -191,6 +212,14 @@ def _organization_sheet(ws, statement: Statement, org: OrganizationStatement) ->
                          (in_both("Money held (baht)"), org.custody_satang)):
         _text(ws, row, 1, joined(label))
         _amount(ws, row, 5, value)
+        row += 1
+    _text(ws, row, 1, joined(in_both("Net sales (baht)")))
+    _amount(ws, row, 5, org.net_sales_satang)
+    row += 1
+    for kind, rate, satang in share_rows(org):
+        _text(ws, row, 1, joined(kind))
+        _text(ws, row, 2, joined(rate))
+        _amount(ws, row, 5, satang)
         row += 1
     _text(ws, row, 1, joined(in_both("To remit to the central fund (baht)")), bold=True)
     _amount(ws, row, 5, org.net_to_central_satang, bold=True)
