@@ -227,3 +227,16 @@ def test_entrance_bad_values(gate_setup):
         with pytest.raises(Invalid):
             gate.save_entrance(s.admin, s.festival.id, None, **bad)
         db.session.rollback()
+
+
+def test_a_wrong_device_clock_does_not_block_the_offline_queue(gate_setup):
+    s = gate_setup
+    now = utcnow()
+    queue = [checkin.Scan(s.session.id, s.north.id, "phone-1", "late", code=s.codes[0],
+                          scanned_at=now + timedelta(days=400), device_result="ok"),
+             checkin.Scan(s.session.id, s.north.id, "phone-1", "fine", code=s.codes[1],
+                          scanned_at=now - timedelta(minutes=1), device_result="ok")]
+    assert [a.result for a in checkin.sync(s.guard, queue, now)] == ["ok", "ok"]
+    db.session.commit()
+    recorded = db.session.scalar(db.select(CheckIn.scanned_at).where(CheckIn.nonce == "late"))
+    assert abs((recorded - now).total_seconds()) < 1

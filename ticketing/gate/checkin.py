@@ -341,11 +341,16 @@ def _first_answer(scan: Scan) -> Answer:
 
 
 def sync(user, scans: list[Scan], now: datetime | None = None) -> list[Answer]:
-    """A device's offline queue: every scan applied in device-time order, in one transaction."""
+    """A device's offline queue: every scan applied in device-time order, in one transaction.
+
+    A scan whose device time is implausible (a wrong clock) keeps its place in the order but is
+    recorded at the server's time, so one bad clock never blocks the rest of the queue."""
     now = now or utcnow()
     answers = []
     for scan in sorted(scans, key=lambda s: (s.scanned_at or now, s.nonce)):
         scan.offline = True
+        if scan.scanned_at is not None and not (now - OLDEST_OFFLINE <= scan.scanned_at <= now + CLOCK_SKEW):
+            scan.scanned_at = now
         try:
             with db.session.begin_nested():  # a resent scan undoes only its own attempt
                 answers.append(_check_in(user, scan, now))
