@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
-from conftest import ROOT, SMALL_MAP, drop_database, empty_tables, fresh_database, require_postgres_url, reset_database
+from conftest import ROOT, SMALL_MAP, drop_database, empty_tables, fresh_database, require_postgres_url
 from gate_client import gate, gate_process
 from ticketing import create_app
 from ticketing.config import sqlalchemy_url
@@ -36,10 +36,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _own_postgres_database(url: str) -> str:
+    """A new, empty database on ``url``'s server, beside (never instead of) ``url``'s own database,
+    which may be the shared `test` that others are using."""
+    from sqlalchemy.engine import make_url
+    server = make_url(sqlalchemy_url(url))
+    name = f"{server.database}_gate_race_{os.getpid()}"
+    engine = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def race_app(request, database_url, tmp_path_factory):
-    """An app on the asked database (the suite's own when it is that kind, otherwise a fresh one),
-    with its context open for the module's tests on it."""
+    """An app on the asked database (a copy of the suite's template when it is that kind, otherwise a
+    database of its own), with its context open for the module's tests on it."""
     if request.param == "postgresql":
         url = require_postgres_url()
     else:
@@ -48,8 +62,8 @@ def race_app(request, database_url, tmp_path_factory):
     copied = url == database_url  # the suite's own kind: a fresh copy of its migrated template
     if copied:
         url = fresh_database(request.getfixturevalue("_migrated"))
-    else:
-        reset_database(url)
+    elif request.param == "postgresql":
+        url = _own_postgres_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "TESTING": True})
     with app.app_context():
         if not copied:
@@ -57,7 +71,7 @@ def race_app(request, database_url, tmp_path_factory):
         yield app
         db.session.remove()
         db.engine.dispose()
-    if copied:
+    if copied or request.param == "postgresql":
         drop_database(url)
 
 
