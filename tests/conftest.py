@@ -31,12 +31,15 @@ PG_HINT = ("PostgreSQL not reachable; run with TEST_DATABASE_URL=postgresql://po
 
 def _pg_reachable(url: str) -> bool:
     from ticketing.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(url))
     try:
-        with create_engine(sqlalchemy_url(url)).connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("select 1"))
         return True
     except Exception:
         return False
+    finally:
+        engine.dispose()  # a pooled connection left open would keep a template from being copied
 
 
 def require_postgres_url() -> str:
@@ -68,7 +71,14 @@ def database_url(tmp_path_factory):
         if not _pg_reachable(url):
             pytest.fail(f"TEST_DATABASE_URL={url} is not reachable")
         reset_database(url)
-        return url
+        # The template is a database of its own, so that nothing that connects to TEST_DATABASE_URL itself
+        # (the race and migration tests, a reachability probe) can leave rows in it or hold it open.
+        from sqlalchemy.engine import make_url
+        template = make_url(_sa(url)).database + "_template"
+        with _admin(url).connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{template}"'))
+        return url.rsplit("/", 1)[0] + "/" + template
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
 
 
@@ -79,6 +89,13 @@ def _migrated(database_url):
         from flask_migrate import upgrade
         upgrade()
         db.engine.dispose()  # SQLite: the last connection folds the WAL into the file; PG: no one left on the template
+    direct = os.environ.get("TEST_DATABASE_URL")
+    if direct:  # tests that use TEST_DATABASE_URL itself find the same schema there
+        app = create_app({"SQLALCHEMY_DATABASE_URI": _sa(direct), "TESTING": True})
+        with app.app_context():
+            from flask_migrate import upgrade
+            upgrade()
+            db.engine.dispose()
     return database_url
 
 
