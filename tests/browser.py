@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from ticketing import create_app
+from ticketing.extensions import db
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 BROWSER_HINT = ("Chromium not found at /usr/bin/chromium: `apt-get install chromium` to run the browser tests "
@@ -49,3 +52,14 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def live(app):
+    """The app served on a free port by a real HTTP server, on the test's own database."""
+    require_browser()
+    server_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True})
+    with LiveServer(server_app) as server:
+        yield server
+    with server_app.app_context():
+        db.engine.dispose()

@@ -1,9 +1,8 @@
 """Pages in a real headless Chromium (Playwright) against a real HTTP server."""
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, LiveServer, require_browser, screenshot
+from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, live, require_browser, screenshot  # noqa: F401 (live: fixture)
 from conftest import ROOT
-from ticketing import create_app
 from ticketing.extensions import db
 from ticketing.festivals.services import save_festival
 from ticketing.inventory import services
@@ -13,16 +12,6 @@ from ticketing.timeutil import utcnow
 EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"
 #: the map's zoom, as the page sets it: 'scale(1.49…) translate(…)'
 TRANSFORM = "document.querySelector('#seatmap svg').style.transform"
-
-
-@pytest.fixture
-def live(app):
-    require_browser()
-    server_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True})
-    with LiveServer(server_app) as server:
-        yield server
-    with server_app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, LiveServer, require_browser, screenshot
-from ticketing import create_app
+from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, live, require_browser, screenshot  # noqa: F401 (live: fixture)
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.gate import services as gate
@@ -20,16 +19,6 @@ from ticketing.timeutil import utcnow
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 1024, "height": 768}
 ANSWER = "#answer:not([hidden])"
-
-
-@pytest.fixture
-def live(app):
-    require_browser()
-    server_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True})
-    with LiveServer(server_app) as server:
-        yield server
-    with server_app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

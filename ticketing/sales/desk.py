@@ -74,7 +74,8 @@ def index():
                            args={k: v for k, v in request.args.items() if k != "cursor"})
 
 
-def _order(order_id, may=may_see_order) -> Order:
+def order_or_abort(order_id, may=may_see_order) -> Order:
+    """The order, if ``may(current_user, order)``; 404 or 403 otherwise (the counter's pages use it too)."""
     order = db.get_or_404(Order, order_id)
     if not may(current_user, order):
         abort(403)
@@ -84,7 +85,7 @@ def _order(order_id, may=may_see_order) -> Order:
 @bp.get("/<order_id>")
 @roles_required("seller", "admin", "treasurer")
 def show(order_id):
-    order = _order(order_id)
+    order = order_or_abort(order_id)
     return _page(order)
 
 
@@ -100,7 +101,7 @@ def _page(order: Order, form: RefundForm | None = None, status: int = 200):
 @bp.post("/<order_id>/email")
 @roles_required("seller", "admin")
 def email(order_id):
-    order = _order(order_id, may_change_order)
+    order = order_or_abort(order_id, may_change_order)
     form = EmailForm()
     if not form.validate_on_submit():
         flash(_("Give a valid e-mail address."), "error")
@@ -117,7 +118,7 @@ def email(order_id):
 @bp.post("/<order_id>/void")
 @roles_required("seller", "admin")
 def void(order_id):
-    order = _order(order_id, may_change_order)
+    order = order_or_abort(order_id, may_change_order)
     form = RefundForm()
     ticket_ids = request.form.getlist("ticket_ids")
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.access import may_change_order, may_receive_shift_cash, may_see_order, may_see_shift, roles_required
+from ..accounts.access import may_change_order, may_receive_shift_cash, may_see_shift, roles_required
 from ..accounts.models import Organization
 from ..errors import Invalid, ServiceError
 from ..i18n import localized
@@ -22,9 +22,10 @@ from .. import promptpay
 from . import history, holds, services, shifts
 from ..tickets.mail import send
 from ..tickets.views import pdf_response, phone_url
+from .desk import order_or_abort
 from .forms import CloseShiftForm, EmailForm, OpenShiftForm, ReceiveCashForm, SaleForm, VoidForm
 from .methods import method_name
-from .models import Order, Shift
+from .models import Shift
 from .receipts import receipt_lines
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
@@ -202,18 +203,10 @@ def promptpay_qr(session_id):
 
 # --- receipt, void, shift -----------------------------------------------------------------
 
-def _order(order_id, may=may_see_order) -> Order:
-    """The order, if ``may(current_user, order)``; 404 or 403 otherwise."""
-    order = db.get_or_404(Order, order_id)
-    if not may(current_user, order):
-        abort(403)
-    return order
-
-
 @bp.get("/orders/<order_id>")
 @roles_required("seller", "admin", "treasurer")
 def receipt(order_id):
-    order = _order(order_id)
+    order = order_or_abort(order_id)
     link = phone_url(order)
     return render_template("counter/receipt.html", order=order, lines=receipt_lines(order), void_form=VoidForm(),
                            email_form=EmailForm(email=order.buyer_email), phone_link=link,
@@ -223,13 +216,13 @@ def receipt(order_id):
 @bp.get("/orders/<order_id>/tickets-<layout>.pdf")
 @roles_required("seller", "admin", "treasurer")
 def tickets_pdf(order_id, layout):
-    return pdf_response(_order(order_id), layout)
+    return pdf_response(order_or_abort(order_id), layout)
 
 
 @bp.post("/orders/<order_id>/email")
 @roles_required("seller", "admin")
 def email_tickets(order_id):
-    order = _order(order_id, may_change_order)
+    order = order_or_abort(order_id, may_change_order)
     form = EmailForm()
     if form.validate_on_submit():
         if page_action(lambda: history.record_email(current_user, order, form.email.data.strip())).ok:
@@ -245,7 +238,7 @@ def email_tickets(order_id):
 @bp.post("/orders/<order_id>/void")
 @roles_required("seller", "admin")
 def void(order_id):
-    order = _order(order_id, may_change_order)
+    order = order_or_abort(order_id, may_change_order)
     form = VoidForm()
 
     def void_it():
