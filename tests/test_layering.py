@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ticketing"
 FOUNDATION = {"config", "extensions", "errors", "money", "timeutil", "promptpay", "pdftext", "i18n", "forms",
               "handling"}
 #: domain packages, bottom to top: each may import the ones before it, never one after it
-DOMAIN = ["audit", "accounts", "festivals", "seating", "inventory", "ledger", "sales", "tickets", "revenue", "gate"]
+DOMAIN = ["audit", "accounts", "festivals", "seating", "inventory", "ledger", "sales", "tickets", "shop", "revenue", "gate"]
 #: the top: the app factory, the table registry, the home page, the JSON API, the CLI and the demo.
 #: Inside a domain package, a module that makes a Blueprint (its pages) is top layer too.
 TOP = {"__init__", "models", "web", "api", "cli", "demo"}

@@ -5,8 +5,9 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .audit.chain import register_sqlite as register_audit_functions
+from .config import check_production_settings, load_config
+from .extensions import babel, compress, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,16 +18,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.update(test_config)
+    check_production_settings(app.config)  # production refuses to start without its own secret
 
     from .i18n import register_template_helpers, select_locale
     from .forms import use_our_messages_for_wtforms
 
+    # Pages, SVG maps, JSON, scripts and styles go out compressed (brotli, else gzip) for counters on a weak
+    # network; PDFs, spreadsheets and pictures are compressed already and left alone (not in
+    # COMPRESS_MIMETYPES). Registered first, so that it runs after every other after_request hook.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
+    from .accounts.throttle import limiter
+    limiter.init_app(app)  # failed sign-ins, counted in the database or Redis (accounts.throttle)
     register_template_helpers(app)
     use_our_messages_for_wtforms()  # WTForms' own messages in Thai too
 
@@ -42,14 +52,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .seating import views as seating_views
     from .tickets import views as ticket_views
     from .revenue import views as revenue_views
+    from .shop import admin as shop_admin
+    from .shop import views as shop_views
     from . import web
 
+    web.guard_requests(app)  # before any route is added: ids in URLs, readable JSON, no NUL
     register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
-               counter_views.bp, orders_desk.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp):
+               counter_views.bp, orders_desk.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp,
+               shop_views.bp, shop_views.hooks, shop_admin.bp):
         app.register_blueprint(bp)
 
     web.register_error_pages(app)
+    web.register_security_headers(app)
     from .cli import register_cli
     register_cli(app)
     return app
@@ -57,8 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite."""
+    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite; the audit
+    chain's trigger calls a Python function."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        register_audit_functions(dbapi_connection)
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")

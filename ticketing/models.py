@@ -8,3 +8,4 @@ from .sales.models import Order, Payment, Ticket  # noqa: F401
 from .ledger.models import LedgerEntry, SplitRule  # noqa: F401
 from .revenue.models import ClosedPeriod, Expense  # noqa: F401
 from .gate.models import Admission, CheckIn, Entrance, EntranceStand  # noqa: F401
+from .shop.models import Cart, CartSeat, StripeEvent  # noqa: F401

@@ -46,6 +46,8 @@ class FestivalSession(db.Model):
     gate_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: a guest may go out and come back in (an exit scan marks them out); off by default
     reentry_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the online shop also sells the shared pool (besides the seats allocated to it); off by default
+    pool_online: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     festival: Mapped[Festival] = relationship(back_populates="sessions")
 

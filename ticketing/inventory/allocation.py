@@ -17,7 +17,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..timeutil import utcnow
-from .models import SeatInventory
+from .models import SeatInventory, in_shared_pool
 from .services import SeatView, member_organizations, seat_views
 
 DEFAULT_RUN = 4
@@ -75,7 +75,8 @@ def deal_equal_shares(actor, session: FestivalSession, run: int = DEFAULT_RUN) -
     orgs = member_organizations()
     if not orgs:
         raise Invalid(_("There is no active member organization to deal seats to."), code="no_organizations")
-    pool = [s for s in seat_views(session.id) if s.state == "available" and s.organization_id is None]
+    pool = [s for s in seat_views(session.id)
+            if s.state == "available" and s.organization_id is None and not s.online]
     dealt = deal(pool, [o.id for o in orgs], run)
     by_org = defaultdict(list)
     for seat_id, org_id in dealt.items():
@@ -85,7 +86,7 @@ def deal_equal_shares(actor, session: FestivalSession, run: int = DEFAULT_RUN) -
         db.session.execute(
             SeatInventory.__table__.update()
             .where(SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids),
-                   SeatInventory.organization_id.is_(None), SeatInventory.state != "sold")
+                   in_shared_pool(), SeatInventory.state != "sold")
             .values(organization_id=org_id, updated_at=now))
     audit.record(actor, "inventory.equal_shares", "session", session.id, None,
                  {"run": run, "seats": {str(o): len(ids) for o, ids in by_org.items()}})

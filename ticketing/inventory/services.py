@@ -15,6 +15,8 @@ from ..timeutil import utcnow
 from .models import SeatInventory, effective_state, seat_is_free
 
 MAX_SEATS_PER_ACTION = 10_000
+#: the allocation target that means "the online shop" (instead of an organization's id)
+ONLINE = "online"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class SeatView:
     organization_id: int | None
     #: the seat's row is a table sold whole
     sold_whole: bool = False
+    #: allocated to the online shop
+    online: bool = False
 
 
 def seat_views(session_id: int) -> list[SeatView]:
@@ -41,7 +45,8 @@ def seat_views(session_id: int) -> list[SeatView]:
     now = utcnow()
     rows = db.session.execute(
         select(Seat.id, Seat.label, Seat.row_label, Seat.row_index, Seat.x, Seat.y, Stand.code, Section.code,
-               Section.id, Seat.category_id, effective_state(now), SeatInventory.organization_id, Seat.sold_whole)
+               Section.id, Seat.category_id, effective_state(now), SeatInventory.organization_id, Seat.sold_whole,
+               SeatInventory.online)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id)
         .join(Section, Section.id == Seat.section_id).join(Stand, Stand.id == Section.stand_id)
         .where(SeatInventory.session_id == session_id).order_by(Seat.position))
@@ -133,11 +138,13 @@ def _member(organization_id) -> Organization:
 
 def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: int | None, *,
                    skip_sold: bool = False) -> int:
-    """Give unsold seats to one organization (None returns them to the shared pool); return how many.
-    A sold seat stays with the organization that sold it: naming one refuses the whole change, unless
-    ``skip_sold`` (rows chosen by range, where some seats are usually sold already)."""
+    """Give unsold seats to one organization, or to the online shop (``ONLINE``); None returns them to the
+    shared pool. Returns how many. A sold seat stays with the organization that sold it: naming one
+    refuses the whole change, unless ``skip_sold`` (rows chosen by range, where some seats are usually
+    sold already)."""
     ids = _check_seat_ids(session, seat_ids)
-    org = _member(organization_id) if organization_id is not None else None
+    online = organization_id == ONLINE
+    org = _member(organization_id) if organization_id is not None and not online else None
     sold = set(db.session.scalars(select(SeatInventory.seat_id).where(
         SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids), SeatInventory.state == "sold")))
     if sold and not skip_sold:
@@ -149,10 +156,10 @@ def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: i
     before = dict(db.session.execute(select(SeatInventory.seat_id, SeatInventory.organization_id).where(
         SeatInventory.session_id == session.id, SeatInventory.seat_id.in_(ids))).all())
     _conditional_update(session, ids, SeatInventory.state != "sold",
-                        {"organization_id": org.id if org else None, "updated_at": utcnow()})
+                        {"organization_id": org.id if org else None, "online": online, "updated_at": utcnow()})
     audit.record(actor, "inventory.allocate", "session", session.id,
                  {"allocations": {str(k): v for k, v in before.items()}},
-                 {"organization_id": org.id if org else None, "seats": ids})
+                 {"organization_id": org.id if org else None, "online": online, "seats": ids})
     return len(ids)
 
 
@@ -172,13 +179,17 @@ def seats_in_rows(session: FestivalSession, section_id: int, row_from: str, row_
 
 
 def release_allocation(actor, session: FestivalSession, organization_id: int | None = None) -> int:
-    """Return an organization's unsold seats (or every organization's) to the shared pool."""
-    query = update(SeatInventory).where(SeatInventory.session_id == session.id, SeatInventory.state != "sold",
-                                        SeatInventory.organization_id.is_not(None))
-    if organization_id is not None:
+    """Return an organization's unsold seats (or every organization's, or the online shop's with
+    ``ONLINE``) to the shared pool."""
+    query = update(SeatInventory).where(SeatInventory.session_id == session.id, SeatInventory.state != "sold")
+    if organization_id == ONLINE:
+        query = query.where(SeatInventory.online.is_(True))
+    else:
+        query = query.where(SeatInventory.organization_id.is_not(None))
+    if organization_id is not None and organization_id != ONLINE:
         _member(organization_id)
         query = query.where(SeatInventory.organization_id == organization_id)
-    count = db.session.execute(query.values(organization_id=None, updated_at=utcnow())).rowcount
+    count = db.session.execute(query.values(organization_id=None, online=False, updated_at=utcnow())).rowcount
     audit.record(actor, "inventory.release", "session", session.id, {"organization_id": organization_id},
                  {"released": count})
     return count
@@ -193,3 +204,12 @@ def inventory_counts(session_id: int) -> dict[str, int]:
     rows = db.session.execute(select(SeatInventory.state, func.count()).where(
         SeatInventory.session_id == session_id).group_by(SeatInventory.state))
     return dict(rows.all())
+
+
+def hold_expiries(session_id: int) -> dict[int, str]:
+    """Seat id -> ISO expiry of each live hold of the session (the map shows the seat free once it passes)."""
+    now = utcnow()
+    return {seat_id: expires.isoformat() for seat_id, expires in db.session.execute(
+        select(SeatInventory.seat_id, SeatInventory.hold_expires_at).where(
+            SeatInventory.session_id == session_id, SeatInventory.state == "held",
+            SeatInventory.hold_expires_at > now))}

@@ -67,7 +67,7 @@ class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint("kind IN ('share', 'custody')", name="kind"),
-        CheckConstraint("source IN ('sale', 'refund')", name="source"),
+        CheckConstraint("source IN ('sale', 'refund', 'fee')", name="source"),
         CheckConstraint(SHARE_KIND_CHECK, name="share_kind"),
         Index("ix_ledger_festival_at", "festival_id", "at"),
     )
@@ -77,7 +77,7 @@ class LedgerEntry(db.Model):
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id"))
     session_id: Mapped[int] = mapped_column(ForeignKey("festival_sessions.id"))
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
-    #: sale | refund
+    #: sale | refund | fee (a payment processor's fee moved from the central share to its own line)
     source: Mapped[str] = mapped_column(String(10))
     #: share | custody
     kind: Mapped[str] = mapped_column(String(10))

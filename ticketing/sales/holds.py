@@ -6,6 +6,7 @@ A hold has an expiry and nothing sweeps it: every query treats an expired hold a
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -15,7 +16,7 @@ from sqlalchemy import and_, or_, select, tuple_, update
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..inventory.models import SeatInventory, live_hold_of, seat_is_free
+from ..inventory.models import SeatInventory, in_shared_pool, live_hold_of, seat_is_free
 from ..i18n import localized
 from ..inventory.services import SeatView, categories_for_session, seat_views
 from ..seating.models import Seat
@@ -27,7 +28,7 @@ MAX_HOLD = 50
 def free_for(actor, now):
     """Seats ``actor`` may take now: free (or held by itself, or an expired hold), in the pool or its allocation."""
     free = or_(seat_is_free(now), live_hold_of(actor.id, now))
-    mine = or_(SeatInventory.organization_id.is_(None), SeatInventory.organization_id == actor.organization_id)
+    mine = or_(in_shared_pool(), SeatInventory.organization_id == actor.organization_id)
     return and_(free, mine)
 
 
@@ -285,22 +286,28 @@ def propose_group(actor, session: FestivalSession, count: int, category: str | N
     one row, else a block over adjacent rows, else the fewest runs close to each other. Seats the actor
     holds count as free (asking again replaces the previous proposal). Raises Invalid, saying what is
     possible, when there are not enough seats."""
+    now = utcnow()
+    mine = {None, actor.organization_id}
+    held_by_me = set(db.session.scalars(select(SeatInventory.seat_id).where(
+        SeatInventory.session_id == session.id, live_hold_of(actor.id, now))))
+
+    def free_for_me(s: SeatView) -> bool:
+        return (s.state == "available" or s.id in held_by_me) and s.organization_id in mine and not s.online \
+            and section in (None, "", s.section)
+
+    return propose_seats(session, count, category, free_for_me)
+
+
+def propose_seats(session: FestivalSession, count: int, category: str | None,
+                  free_for_me: Callable[[SeatView], bool]) -> Proposal:
+    """``propose_group``'s search over the seats ``free_for_me`` accepts (the counter's or the shop's)."""
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_GROUP:
         raise Invalid(_("Ask for 1 to 20 seats."), details={"count": _("Ask for 1 to 20 seats.")})
     categories = categories_for_session(session)
     category_ids = {c.id for c in categories if category in (None, "", c.code)}
     if not category_ids:
         raise Invalid(_("Unknown category."), details={"category": _("Unknown category.")})
-    now = utcnow()
     seats = seat_views(session.id)
-    mine = {None, actor.organization_id}
-    held_by_me = set(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session.id, live_hold_of(actor.id, now))))
-
-    def free_for_me(s: SeatView) -> bool:
-        return (s.state == "available" or s.id in held_by_me) and s.organization_id in mine \
-            and section in (None, "", s.section)
-
     free = {s.id for s in seats if free_for_me(s) and s.category_id in category_ids}
     segments = _segments(seats, free)
     centres = _centres(seats)

@@ -1,0 +1,212 @@
+"""The public shop (no login, made for a phone) and the Stripe webhook endpoint.
+
+Each step is one transaction through ``handling``; paying is three short ones around the call to
+Stripe, so that no database lock is held while Stripe answers: begin (the cart turns ``checkout``),
+create the Checkout Session (same idempotency key and parameters on a double click, so the same
+session comes back), record it."""
+import secrets
+from dataclasses import replace
+from datetime import timezone
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
+                   request, session as cookie, url_for)
+from flask_babel import gettext as _
+
+from ..errors import Invalid, NotFound, ServiceError
+from ..extensions import csrf, db
+from ..festivals.models import FestivalSession
+from ..handling import page_action, transaction
+from ..i18n import localized
+from ..inventory.drawing import render_svg
+from ..inventory.services import categories_for_session, seat_views
+from ..seating.services import map_of
+from ..tickets.mail import send
+from ..tickets.views import phone_url
+from . import carts, fulfil, stripe_gateway, webhooks
+
+bp = Blueprint("shop", __name__, url_prefix="/shop")
+hooks = Blueprint("stripe_hooks", __name__)
+
+
+def browser_key() -> str:
+    """A random id for this browser, kept in the signed session cookie: the buyer's carts are its own."""
+    if "shop_browser" not in cookie:
+        cookie["shop_browser"] = secrets.token_urlsafe(18)
+    return cookie["shop_browser"]
+
+
+def _session_or_404(session_id: int) -> FestivalSession:
+    session = db.session.get(FestivalSession, session_id)
+    if session is None or session not in carts.shop_sessions():
+        abort(404)
+    return session
+
+
+def _cart_or_404(cart_id: str):
+    try:
+        cart = carts.get_cart(cart_id)
+    except NotFound:
+        abort(404)
+    if cart.browser_key != browser_key() and cart.status != "completed":
+        abort(404)
+    return cart
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def index():
+    sessions = carts.shop_sessions()
+    return render_template("shop/index.html", sessions=sessions, paying=stripe_gateway.enabled(),
+                           free={s.id: sum(carts.free_counts(s).values()) for s in sessions})
+
+
+@bp.get("/s/<int:session_id>")
+def session_page(session_id):
+    session = _session_or_404(session_id)
+    seating_map = map_of(session.festival_id)
+    categories = categories_for_session(session)
+    seats = [s if carts.sellable_view(session, s) or s.state != "available" else replace(s, state="blocked")
+             for s in seat_views(session.id)]
+    svg = render_svg(seats, seating_map, categories, {}) if seating_map else ""
+    free = carts.free_counts(session)
+    return render_template("shop/session.html", session=session, svg=svg, categories=categories, free=free,
+                           paying=stripe_gateway.enabled(), limit=current_app.config["SHOP_MAX_SEATS"],
+                           errors={})
+
+
+@bp.post("/s/<int:session_id>/hold")
+def hold(session_id):
+    session = _session_or_404(session_id)
+    form = request.form
+    ids = [i for i in form.get("seat_ids", "").split(",") if i.strip()]
+    count = form.get("count", "").strip()
+
+    def action():
+        if ids:
+            return carts.hold(browser_key(), session, seat_ids=ids)
+        if not count.isdigit():
+            raise Invalid(_("Choose seats on the map, or say how many seats you want."), code="no_seats")
+        return carts.hold(browser_key(), session, count=int(count), category=form.get("category") or None)
+    outcome = page_action(action)
+    if not outcome.ok:
+        return redirect(url_for(".session_page", session_id=session.id))
+    return redirect(url_for(".cart", cart_id=outcome.value.id), code=303)
+
+
+@bp.get("/cart/<cart_id>")
+def cart(cart_id):
+    cart = _cart_or_404(cart_id)
+    if cart.status == "completed":
+        return redirect(url_for(".done", cart_id=cart.id))
+    status = carts.effective_status(cart)
+    expires = int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return _no_store(render_template("shop/cart.html", cart=cart, status=status, expires_ms=expires,
+                                     seats=_seat_lines(cart), paying=stripe_gateway.enabled(), errors={},
+                                     form=request.form))
+
+
+def _seat_lines(cart):
+    views = {s.id: s for s in seat_views(cart.session_id) if s.id in {c.seat_id for c in cart.seats}}
+    categories = {c.id: c for c in categories_for_session(cart.session)}
+    return [(views.get(c.seat_id), categories.get(c.category_id), c.price_satang) for c in cart.seats]
+
+
+@bp.post("/cart/<cart_id>/pay")
+def pay(cart_id):
+    cart = _cart_or_404(cart_id)
+    errors: dict = {}
+    outcome = page_action(lambda: carts.begin_checkout(
+        cart, browser_key(), carts.check_buyer(request.form.get("name"), request.form.get("phone"),
+                                               request.form.get("email"))), errors=errors)
+    if not outcome.ok:
+        if errors:
+            return _no_store(render_template(
+                "shop/cart.html", cart=cart, status=carts.effective_status(cart), seats=_seat_lines(cart),
+                expires_ms=int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000),
+                paying=stripe_gateway.enabled(), errors=errors, form=request.form)), 422
+        return redirect(url_for(".cart", cart_id=cart.id))
+    if cart.checkout_url:
+        return redirect(cart.checkout_url, code=303)
+    festival = cart.session.festival
+    try:
+        checkout = stripe_gateway.create_checkout(
+            key=f"checkout-{cart.id}", email=cart.buyer_email, expires_at=cart.expires_at,
+            lines=[(f"{localized(festival)} · {localized(cart.session)} · {seat.section}/{seat.row}/{seat.label}"
+                    if seat else localized(festival), price) for seat, _c, price in _seat_lines(cart)],
+            success_url=url_for(".done", cart_id=cart.id, _external=True),
+            cancel_url=url_for(".cart", cart_id=cart.id, _external=True),
+            metadata={"cart_id": cart.id, "session_id": str(cart.session_id)})
+    except ServiceError as err:
+        with transaction():
+            carts.undo_checkout(db.session.get(type(cart), cart.id))
+        flash(err.message, "error")
+        return redirect(url_for(".cart", cart_id=cart.id))
+    with transaction():
+        carts.record_checkout(db.session.get(type(cart), cart.id), checkout.id, checkout.url)
+    return redirect(checkout.url, code=303)
+
+
+@bp.post("/cart/<cart_id>/release")
+def release(cart_id):
+    cart = _cart_or_404(cart_id)
+    checkout_id = cart.checkout_session_id if cart.status == "checkout" else None
+    page_action(lambda: carts.release(cart, browser_key()), success=_("Your seats were given back."))
+    if checkout_id and stripe_gateway.enabled():
+        try:
+            stripe_gateway.expire_checkout(checkout_id)
+        except ServiceError:
+            pass  # it expires by itself; a payment that still comes is settled like a late one
+    return redirect(url_for(".session_page", session_id=cart.session_id))
+
+
+@bp.get("/cart/<cart_id>/done")
+def done(cart_id):
+    """Where Stripe sends the buyer back: the tickets if the payment is through, else a page that waits."""
+    cart = _cart_or_404(cart_id)
+    outcome = cart.status
+    if cart.status == "checkout" and stripe_gateway.enabled():
+        try:
+            with transaction():
+                outcome = fulfil.confirm(cart)
+        except ServiceError:
+            outcome = "awaiting"
+    if outcome == "completed":
+        _mail_tickets(cart)
+    order = fulfil.order_of(cart)
+    if order is not None:
+        return redirect(url_for("tickets.phone", token=order.access_token))
+    return _no_store(render_template("shop/done.html", cart=cart, status=carts.effective_status(cart)))
+
+
+def _mail_tickets(cart) -> None:
+    """Send the ticket link to the buyer, once, by whoever completed the order (after the commit)."""
+    order = fulfil.order_of(cart)
+    if order is None or not order.buyer_email:
+        return
+    festival = cart.session.festival
+    try:
+        send(order.buyer_email, f"{festival.name_th} · {festival.name_en}",
+             render_template("tickets/email.txt", order=order, link=phone_url(order)))
+    except OSError as err:
+        current_app.logger.warning("ticket e-mail for order %s not sent: %s", order.id, err)
+
+
+@hooks.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    try:
+        with transaction():
+            outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ServiceError as err:
+        return jsonify(error=err.code, message=err.message), err.status
+    if outcome == "completed":
+        checkout = (request.get_json(silent=True) or {}).get("data", {}).get("object", {})
+        cart = fulfil.cart_for_checkout(checkout)
+        if cart is not None:
+            _mail_tickets(cart)
+    return jsonify(outcome=outcome)
