@@ -86,10 +86,12 @@ def _user(username: str) -> User:
 
 @users_cli.command("token")
 @click.argument("username")
-def users_token(username):
+@click.option("--days", type=click.IntRange(1, 3650), help="the token stops working after this many days "
+              "(default: it works until revoked)")
+def users_token(username, days):
     """Create an API token for USERNAME and print it (it is shown only once)."""
     with transaction():
-        token = accounts.issue_token(None, _user(username))
+        token = accounts.issue_token(None, _user(username), days=days)
     click.echo(token)
 
 

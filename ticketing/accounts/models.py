@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     #: "th" or "en"; None follows the site default (Thai)
     language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: raised by logout, a password, role or organization change and deactivation: every session cookie
+    #: carries the generation it was made in, and one of an older generation no longer signs anyone in
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organization: Mapped[Organization | None] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -71,6 +74,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the user's id and its session generation (Flask-Login's
+        "alternative token"), so that raising the generation ends every session of the user."""
+        return f"{self.id}:{self.session_generation}"
 
 
 class UserRole(db.Model):
@@ -94,6 +102,23 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the token was last used, written at most once a minute (``accounts.services.LAST_USED_EVERY``)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: after this moment the token signs nobody in; None: until revoked
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class RateLimitCounter(db.Model):
+    """One rate-limit counter (failed sign-ins per account or per address) shared by every worker
+    and host: the storage behind Flask-Limiter when no Redis is configured (``accounts.throttle``)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    #: Flask-Limiter's key: the limit, its scope and whom it counts (a username or an address)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    #: hits counted in the current window
+    hits: Mapped[int]
+    #: the window's end, in seconds since the epoch (as Flask-Limiter reckons time)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -2,10 +2,11 @@
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +21,10 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "cft_"
+#: the longest life a token can be given, in days
+MAX_TOKEN_DAYS = 3650
+#: a token's ``last_used_at`` is written at most this often
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 ORG_FIELDS = ("code", "kind", "name_th", "name_en", "is_example", "active", "position", "promptpay_id",
@@ -108,8 +113,12 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     before = _user_snapshot(user) if user else None
     if user is None:
-        user = User(username=username)
+        user = User(username=username, session_generation=0)
         db.session.add(user)
+    elif password or not active or set(roles) != user.roles or organization_id != user.organization_id:
+        # A new password, other rights or a deactivated account: whoever is signed in as this user
+        # (maybe with a stolen cookie) must sign in again, under the new terms.
+        end_sessions(user)
     user.username, user.display_name, user.active = username, display_name.strip(), active
     user.organization_id = organization_id
     if password:
@@ -122,14 +131,33 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` on every device: cookies of the old generation sign nobody in
+    (``User.get_id`` and the user loader in ``accounts.views``). One conditional update, so two
+    requests ending sessions at once both count."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user, ["session_generation"])
+
+
+@cache
+def _dummy_hash() -> str:
+    """A password hash made with the same method and cost as real ones, to check against when the
+    username is unknown: a wrong username then costs the time a wrong password does."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The user with this name, in any capitals (a tablet capitalises the first letter), and password."""
+    """The user with this name, in any capitals (a tablet capitalises the first letter), and password.
+    Every attempt checks one password hash, so the time taken does not tell which usernames exist."""
     name = username.strip()
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None:  # usernames differing only in case are refused by save_user, so this is one user
         user = db.session.scalars(select(User).where(func.lower(User.username) == name.lower())
                                   .order_by(User.id)).first()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     return user
 
@@ -138,13 +166,21 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(actor, user: User) -> str:
-    """Create an API token for ``user`` and return it; it cannot be shown again."""
+def issue_token(actor, user: User, *, days: int | None = None) -> str:
+    """Create an API token for ``user`` and return it; it cannot be shown again. With ``days`` it
+    stops working that many days from now; without, it works until revoked."""
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS):
+        raise Invalid(_("A token is valid for 1 to %(n)d days, or until revoked.", n=MAX_TOKEN_DAYS),
+                      details={"days": _("Give a number of days from 1 to %(n)d, or leave it empty.",
+                                         n=MAX_TOKEN_DAYS)})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:12])
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), prefix=token[:12], expires_at=expires_at)
     db.session.add(row)
     db.session.flush()
-    audit.record(actor, "token.issue", "api_token", row.id, None, {"user_id": user.id, "prefix": row.prefix})
+    audit.record(actor, "token.issue", "api_token", row.id, None,
+                 {"user_id": user.id, "prefix": row.prefix,
+                  "expires_at": expires_at.isoformat() if expires_at else None})
     return token
 
 
@@ -160,19 +196,38 @@ def revoke_token(actor, token_id: int) -> ApiToken:
 
 @cache
 def _token_user_query():
-    """The user of an unrevoked token (parameter ``token_hash``) with its roles: built once, and loading
-    the user alone (not the token as well), which halves the cost of every API request's sign-in."""
-    return (select(User).join(ApiToken, ApiToken.user_id == User.id)
+    """The user of an unrevoked token (parameter ``token_hash``) with its roles, and the token's id,
+    expiry and last use: built once, and loading the user alone (not the token object as well), which
+    halves the cost of every API request's sign-in."""
+    return (select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == bindparam("token_hash", type_=String), ApiToken.revoked_at.is_(None))
             .options(joinedload(User.role_rows)))
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
-    if not token.startswith(TOKEN_PREFIX):
+    """The active user owning an unrevoked, unexpired token, or None. Notes the token's use."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     # One query: the token's user and the user's roles.
-    user = db.session.execute(_token_user_query(), {"token_hash": _hash_token(token)}).unique().scalar()
-    if user is None or not user.active:
+    row = db.session.execute(_token_user_query(), {"token_hash": _hash_token(token)}).unique().first()
+    if row is None:
         return None
+    user, token_id, expires_at, last_used_at = row
+    now = utcnow()
+    if not user.active or (expires_at is not None and expires_at <= now):
+        return None
+    if last_used_at is None or now - last_used_at >= LAST_USED_EVERY:
+        _note_use(token_id, now)
     return user
+
+
+def _note_use(token_id: int, now: datetime) -> None:
+    """Write a token's ``last_used_at``, at most once per ``LAST_USED_EVERY`` (the sale path stays short).
+
+    On a connection of its own, committed at once: a GET answers without committing, and a sale must
+    not wait for it. The condition lets only one of several requests arriving together write."""
+    table = ApiToken.__table__
+    with db.engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == token_id, or_(
+            table.c.last_used_at.is_(None), table.c.last_used_at <= now - LAST_USED_EVERY)).values(last_used_at=now))

@@ -1,5 +1,11 @@
 """Login, language switch, and the admin pages for organizations, users and API tokens."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import math
+import time
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_limiter.errors import RateLimitExceeded
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -7,10 +13,16 @@ from sqlalchemy import select
 from ..extensions import db, login_manager
 from ..handling import page_action, transaction
 from ..i18n import LANG_COOKIE, LANGUAGES, localized
-from . import services
+from ..timeutil import utcnow
+from . import services, throttle
 from .access import roles_required
 from .forms import LoginForm, OrganizationForm, UserForm
 from .models import ApiToken, Organization, User
+from .throttle import limiter
+
+API_PATH = "/api/"
+#: set in the WSGI environ of a request signed in by a valid Bearer token (and only then)
+SIGNED_IN_BY_TOKEN = "ticketing.signed_in_by_token"
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,39 +31,92 @@ login_manager.login_message = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str):
+    """The user a session cookie names, only while the cookie's generation is the user's current one
+    (logout, a password, role or organization change and deactivation raise it). An API request that
+    sends a Bearer token is signed in by the token alone, never by a cookie."""
+    if is_api_request() and _bearer_token(request) is not None:
+        return None
+    user_id, _sep, generation = session_id.partition(":")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None  # a cookie from before sessions could be ended, or a forged one
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
+    return user
 
 
 @login_manager.request_loader
 def load_user_from_token(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return services.user_for_token(header[7:].strip())
-    return None
+    """``Authorization: Bearer <token>`` signs in to the JSON API only: a token never opens a page."""
+    token = _bearer_token(req)
+    if not is_api_request() or token is None:
+        return None
+    user = services.user_for_token(token)
+    if user is not None:
+        req.environ[SIGNED_IN_BY_TOKEN] = True  # this request needs no CSRF token (api.require_user)
+    return user
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+def _bearer_token(req) -> str | None:
+    scheme, _sep, token = req.headers.get("Authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PATH)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in or switching language: ``target`` if it is a path on this site,
+    else the home page. Decided by parsing, as a browser would read it: no scheme, no host, one
+    leading slash, and no backslash, control character or white space (browsers drop tabs and
+    newlines and read a backslash as a slash, which would turn a tab or a backslash after the first
+    slash into the start of another site's address)."""
+    if target and target.startswith("/") and not any(c == "\\" or c.isspace() or not c.isprintable()
+                                                     for c in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/") \
+                and not parts.path.startswith("//"):
+            return target
     return url_for("web.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=throttle.account_key,
+               methods=["POST"], deduct_when=throttle.failed_sign_in)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=throttle.failed_sign_in)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong username or password."), "error")
     return render_template("accounts/login.html", form=form)
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def too_many_attempts(err):
+    """The lockout: said in the user's language, with how long it lasts."""
+    current = limiter.current_limit
+    wait = max(1, math.ceil(((current.reset_at if current else time.time() + 60) - time.time()) / 60))
+    message = _("Too many failed sign-ins. Try again in %(n)d minutes.", n=wait)
+    if is_api_request():
+        return jsonify({"error": "too_many_requests", "message": message}), 429
+    form = LoginForm()
+    flash(message, "error")
+    return render_template("accounts/login.html", form=form), 429
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """Signing out ends every session of the user, on every device (a copied cookie stops working)."""
+    with transaction():
+        services.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("accounts.login"))
 
@@ -60,7 +125,7 @@ def logout():
 def set_language(code: str):
     if code not in LANGUAGES:
         abort(404)
-    resp = redirect(_safe_next(request.args.get("next")))
+    resp = redirect(safe_next(request.args.get("next")))
     resp.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return resp
 
@@ -124,22 +189,26 @@ def user_edit(user_id):
                                        display_name=form.display_name.data or "",
                                        password=form.password.data or None, active=form.active.data),
             form=form, success=_("Saved.")).ok:
+        if user is not None and user.id == current_user.id and user.active:
+            login_user(user)  # the admin's own sessions elsewhere ended with the change, not this one
         return redirect(url_for(".users"))
     tokens = []
     if user:
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                     .order_by(ApiToken.created_at.desc())).all()
-    return render_template("accounts/user_edit.html", form=form, user=user, tokens=tokens,
-                           new_token=session.pop("new_token", None))
+    return render_template("accounts/user_edit.html", form=form, user=user, tokens=tokens, now=utcnow(),
+                           new_token=session.pop("new_token", None), max_token_days=services.MAX_TOKEN_DAYS)
 
 
 @bp.post("/admin/users/<int:user_id>/tokens")
 @roles_required("admin")
 def token_issue(user_id):
     user = db.get_or_404(User, user_id)
-    with transaction():
-        token = services.issue_token(current_user, user)
-    session["new_token"] = token  # shown once, on the next page, then gone
+    days = request.form.get("days", "").strip()
+    outcome = page_action(lambda: services.issue_token(
+        current_user, user, days=int(days) if days.isdigit() and len(days) < 6 else (None if not days else -1)))
+    if outcome.ok:
+        session["new_token"] = outcome.value  # shown once, on the next page, then gone
     return redirect(url_for(".user_edit", user_id=user.id))
 
 

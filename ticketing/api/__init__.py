@@ -2,6 +2,7 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import Invalid, ServiceError
@@ -36,9 +37,16 @@ def require_user():
     """Runs before every API view: a user (token or browser session) is required."""
     if not current_user.is_authenticated:
         return error_response(401, "unauthorized", _("Sign in or send 'Authorization: Bearer <token>'."))
-    # A browser session (cookie) must carry the CSRF token for anything that changes state.
-    if request.method not in ("GET", "HEAD", "OPTIONS") and "Authorization" not in request.headers:
-        csrf.protect()
+    # Only a valid Bearer token (accounts.views.load_user_from_token) stands in for the CSRF token: a
+    # browser session (cookie) must carry the CSRF token for anything that changes state, whatever other
+    # header is sent along.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.environ.get("ticketing.signed_in_by_token"):
+        try:
+            csrf.protect()
+        except CSRFError:
+            return error_response(400, "csrf_token_missing", _(
+                "A signed-in browser must send the page's CSRF token (X-CSRFToken); other clients use "
+                "'Authorization: Bearer <token>'."))
     return None
 
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import filetype
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -23,6 +24,12 @@ from .models import ClosedPeriod, Expense
 
 RECEIPT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_RECEIPT_BYTES = 10_000_000
+
+
+def receipt_type(data: bytes) -> str | None:
+    """The media type a receipt file's content (its magic bytes) shows, among PDF, PNG and JPEG; else None."""
+    kind = filetype.guess(data[:8192])
+    return kind.mime if kind is not None and kind.mime in RECEIPT_TYPES.values() else None
 #: a sale takes its ledger time when it starts and commits a moment later: a period is closed only
 #: when no sale that started inside it can still be in flight
 CLOSE_GRACE = timedelta(minutes=10)
@@ -119,6 +126,10 @@ def add_expense(actor, festival, *, spent_on, category: str, amount_satang, paye
             errors["receipt"] = _("The receipt file is larger than 10 MB.")
         elif not receipt_bytes:
             errors["receipt"] = _("The receipt file is empty.")
+        elif receipt_type(receipt_bytes) != RECEIPT_TYPES[suffix]:
+            # Judged by the content, not the name: a page or a script renamed .pdf is refused.
+            errors["receipt"] = _("This file is not the PDF, PNG or JPEG picture its name says; scan or "
+                                  "export the receipt again.")
     if errors:
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     spent_at = from_local(datetime.combine(spent_on, spent_time or time(0, 0)))

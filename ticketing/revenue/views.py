@@ -2,6 +2,7 @@
 import io
 import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
@@ -294,7 +295,10 @@ def receipt(expense_id):
     expense = db.get_or_404(Expense, expense_id)
     if not expense.receipt_path:
         abort(404)
-    return send_file(expense.receipt_path, download_name=expense.receipt_name or "receipt")
+    # Always downloaded, never shown in the site's pages, with the type its content was checked to be.
+    suffix = Path(expense.receipt_path).suffix.lower()
+    return send_file(expense.receipt_path, download_name=expense.receipt_name or f"receipt{suffix}", as_attachment=True,
+                     mimetype=services.RECEIPT_TYPES.get(suffix, "application/octet-stream"))
 
 
 # --- closing -------------------------------------------------------------------------------
