@@ -70,15 +70,15 @@ def reconcile(starts_at: datetime, ends_at: datetime) -> Reconciliation:
     auto = {c.refund_id: c for c in late.values() if c.refund_id}
     stripe_ids = set()
     for refund in stripe_refunds:
-        stripe_ids.add(refund.id)
+        stripe_ids.add(refund["id"])
         amount = int(refund.get("amount") or 0)
-        if refund.id in our_refunds:
-            if our_refunds[refund.id].amount_satang != amount:
-                found.append(Difference("refund_amount", refund.id, our_refunds[refund.id].order_id,
-                                        our_refunds[refund.id].amount_satang, amount,
+        if refund["id"] in our_refunds:
+            if our_refunds[refund["id"]].amount_satang != amount:
+                found.append(Difference("refund_amount", refund["id"], our_refunds[refund["id"]].order_id,
+                                        our_refunds[refund["id"]].amount_satang, amount,
                                         _("A refund's amount differs from Stripe's.")))
-        elif refund.id not in auto:
-            found.append(Difference("missing_refund", refund.id, None, None, amount,
+        elif refund["id"] not in auto:
+            found.append(Difference("missing_refund", refund["id"], None, None, amount,
                                     _("Stripe made a refund that no order records.")))
     for reference, refund in our_refunds.items():
         if refund.amount_satang and reference not in stripe_ids:

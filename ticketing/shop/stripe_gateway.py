@@ -89,7 +89,7 @@ def create_checkout(*, key: str, lines: list[tuple[str, int]], email: str, expir
 
 def retrieve_checkout(checkout_id: str):
     try:
-        return client().v1.checkout.sessions.retrieve(checkout_id)
+        return client().v1.checkout.sessions.retrieve(checkout_id).to_dict()
     except stripe.StripeError as err:
         raise _unavailable(err) from err
 
@@ -151,7 +151,7 @@ def _listed(service, start: datetime, end: datetime) -> list:
     created = {"gte": int(start.replace(tzinfo=timezone.utc).timestamp()),
                "lt": int(end.replace(tzinfo=timezone.utc).timestamp())}
     try:
-        return list(service.list(params={"created": created, "limit": 100}).auto_paging_iter())
+        return [o.to_dict() for o in service.list(params={"created": created, "limit": 100}).auto_paging_iter()]
     except stripe.StripeError as err:
         raise _unavailable(err) from err
 
@@ -173,4 +173,4 @@ def verified_event(payload: bytes, signature: str | None) -> dict:
     stamps = [part.split("=", 1)[1] for part in signature.split(",") if part.startswith("t=")]
     if not stamps or not stamps[0].isdigit() or int(stamps[0]) > time.time() + tolerance:
         raise BadSignature(_("The signature's time is in the future."))
-    return event
+    return event.to_dict()
