@@ -7,6 +7,7 @@ session comes back), record it."""
 import secrets
 from dataclasses import replace
 from datetime import timezone
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
                    request, session as cookie, url_for)
@@ -22,6 +23,7 @@ from ..inventory.services import categories_for_session, seat_views
 from ..seating.services import map_of
 from ..tickets.mail import send
 from ..tickets.views import phone_url
+from ..web import CONTENT_SECURITY_POLICY
 from . import carts, fulfil, stripe_gateway, webhooks
 
 bp = Blueprint("shop", __name__, url_prefix="/shop")
@@ -55,6 +57,20 @@ def _cart_or_404(cart_id: str):
 def _no_store(response):
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def checkout_origin() -> str:
+    """Where the pay button's form is redirected: Stripe's Checkout (or the stand-in of the tests)."""
+    base = urlsplit(current_app.config.get("STRIPE_API_BASE") or "")
+    return f"{base.scheme}://{base.netloc}" if base.netloc else "https://checkout.stripe.com"
+
+
+def _cart_page(html, status=200):
+    """The cart page's form ends at Stripe: its policy lets a form go there, and nowhere else."""
+    response = _no_store(make_response(html, status))
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {checkout_origin()}")
     return response
 
 
@@ -105,9 +121,9 @@ def cart(cart_id):
         return redirect(url_for(".done", cart_id=cart.id))
     status = carts.effective_status(cart)
     expires = int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000)
-    return _no_store(render_template("shop/cart.html", cart=cart, status=status, expires_ms=expires,
-                                     seats=_seat_lines(cart), paying=stripe_gateway.enabled(), errors={},
-                                     form=request.form))
+    return _cart_page(render_template("shop/cart.html", cart=cart, status=status, expires_ms=expires,
+                                      seats=_seat_lines(cart), paying=stripe_gateway.enabled(), errors={},
+                                      form=request.form))
 
 
 def _seat_lines(cart):
@@ -125,10 +141,10 @@ def pay(cart_id):
                                                request.form.get("email"))), errors=errors)
     if not outcome.ok:
         if errors:
-            return _no_store(render_template(
+            return _cart_page(render_template(
                 "shop/cart.html", cart=cart, status=carts.effective_status(cart), seats=_seat_lines(cart),
                 expires_ms=int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000),
-                paying=stripe_gateway.enabled(), errors=errors, form=request.form)), 422
+                paying=stripe_gateway.enabled(), errors=errors, form=request.form), 422)
         return redirect(url_for(".cart", cart_id=cart.id))
     if cart.checkout_url:
         return redirect(cart.checkout_url, code=303)
