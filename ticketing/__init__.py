@@ -5,7 +5,6 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .audit.chain import register_sqlite as register_audit_functions
 from .config import check_production_settings, load_config
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 
@@ -72,10 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite; the audit
-    chain's trigger calls a Python function."""
+    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
-        register_audit_functions(dbapi_connection)
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")

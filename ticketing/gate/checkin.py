@@ -10,22 +10,27 @@ The order of work is the point (DESIGN.md invariants 3 and 4):
    the number of gates scanning it in the same instant;
 4. the scan is recorded with ``ON CONFLICT (device, nonce) DO NOTHING``: a resent scan (a retry
    after a dropped connection) finds its first record and gets the first answer back, never
-   ``already_used``.
+   ``already_used``;
+5. a scan that admits (or lets out, or back in) writes an audit entry, chained by the database at
+   commit (``audit.chain``): in the same statement as the admission and its record on PostgreSQL, one
+   prebuilt INSERT otherwise. Refused scans change nothing and are only recorded.
 """
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, bindparam, func, select, text, update
+from sqlalchemy import Integer, String, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.models import AuditEntry
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..sales.models import Ticket
+from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..tickets.codes import InvalidCode, verify
 from ..tickets.services import signing_key
@@ -95,9 +100,9 @@ def _ticket_query(by_seat: bool):
     """Everything the decision needs, in one statement: the ticket, its seat, stand and category, its
     session, its admission with the first entrance, and the entrance bindings. Parameters: ``ticket_id``,
     ``entrance_id`` and (``by_seat``) ``seat_id``."""
-    ticket, seat, section, stand, category, session, admission, binding, entrance = (
+    ticket, seat, section, stand, category, session, admission, binding, entrance, order = (
         m.__table__ for m in (Ticket, Seat, Section, Stand, PriceCategory, FestivalSession, Admission,
-                              EntranceStand, Entrance))
+                              EntranceStand, Entrance, Order))
     first = entrance.alias("first_entrance")
     entrance_id = bindparam("entrance_id", type_=Integer)
     bound_anywhere = (select(func.count())
@@ -116,12 +121,13 @@ def _ticket_query(by_seat: bool):
                     admission.c.first_entrance_id, admission.c.first_device, first.c.code.label("first_code"),
                     first.c.name_th.label("first_th"), first.c.name_en.label("first_en"),
                     bound_anywhere.label("bound_anywhere"), bound_here.label("bound_here"),
-                    entrance_festival.label("entrance_festival"))
+                    entrance_festival.label("entrance_festival"), order.c.organization_id)
              .select_from(ticket.join(seat, seat.c.id == ticket.c.seat_id)
                           .join(section, section.c.id == seat.c.section_id)
                           .join(stand, stand.c.id == section.c.stand_id)
                           .join(category, category.c.id == ticket.c.category_id)
                           .join(session, session.c.id == ticket.c.session_id)
+                          .join(order, order.c.id == ticket.c.order_id)
                           .outerjoin(admission, admission.c.ticket_id == ticket.c.id)
                           .outerjoin(first, first.c.id == admission.c.first_entrance_id))
              .where(ticket.c.id == bindparam("ticket_id", type_=String)))
@@ -154,8 +160,8 @@ def _writes(dialect: str):
 
 @cache
 def _admit_and_record_pg():
-    """PostgreSQL, an online entry scan of a ticket not yet admitted: the admission and the scan's record
-    in one statement (a round trip fewer). The scan is recorded ``ok`` when its admission went in,
+    """PostgreSQL, an online entry scan of a ticket not yet admitted: the admission, the scan's record
+    and (when it went in) the audit entry in one statement (round trips fewer). The scan is recorded ``ok`` when its admission went in,
     ``already_used`` when another gate's did first; returns whether it went in and the record's id
     (none for a resent scan)."""
     return text("""
@@ -170,9 +176,34 @@ def _admit_and_record_pg():
             VALUES (:session_id, :ticket_id, :entrance_id, :device, :nonce, :user_id, :mode, :method,
                     CASE WHEN EXISTS (SELECT 1 FROM admitted) THEN 'ok' ELSE 'already_used' END,
                     :scanned_at, :recorded_at, false, NULL, false)
-            ON CONFLICT (device, nonce) DO NOTHING RETURNING id)
+            ON CONFLICT (device, nonce) DO NOTHING RETURNING id),
+        audited AS (
+            INSERT INTO audit_entries (at, user_id, organization_id, action, object_type, object_id, after)
+            SELECT :recorded_at, CAST(:user_id AS integer), CAST(:organization_id AS integer), 'checkin.entry',
+                   'ticket', ticket_id,
+                   CAST(:audit_after AS json)
+            FROM admitted)
         SELECT EXISTS (SELECT 1 FROM admitted) AS admitted, (SELECT id FROM recorded) AS recorded
         """).bindparams(bindparam("scanned_at", type_=UTCDateTime()), bindparam("recorded_at", type_=UTCDateTime()))
+
+
+@cache
+def _audit_insert():
+    """The audit entry of a scan that changed a ticket's state (the database chains it at commit)."""
+    return insert(AuditEntry.__table__)
+
+
+def _audit_facts(scan: Scan, when: datetime) -> dict:
+    """What the audit entry of a scan that changed a ticket's state says."""
+    return {"session_id": scan.session_id, "entrance_id": scan.entrance_id, "device": scan.device,
+            "method": "manual" if scan.ticket_id else "qr", "scanned_at": when.isoformat(), "offline": scan.offline}
+
+
+def _audit(scan: Scan, row, action: str, when: datetime, record: dict) -> None:
+    db.session.execute(_audit_insert(), {
+        "at": record["recorded_at"], "user_id": record["user_id"], "organization_id": row.organization_id,
+        "action": action, "object_type": "ticket", "object_id": row.id, "before": None,
+        "after": _audit_facts(scan, when)})
 
 
 #: the scan is not recorded yet
@@ -245,13 +276,17 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
                           details={"mode": _("Re-entry is off for this session.")})
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "in")
                                   .values(state="out", updated_at=now)).rowcount
+        if done:
+            _audit(scan, row, "checkin.exit", when, record)
         return Answer("ok" if done else "not_inside", view), _PENDING
     recorded = _PENDING
     if row.state is None:
         dialect = db.session.get_bind().dialect.name
         if dialect == "postgresql" and not scan.offline:
             try:
-                done, recorded = db.session.execute(_admit_and_record_pg(), record).one()
+                done, recorded = db.session.execute(_admit_and_record_pg(), {
+                    **record, "organization_id": row.organization_id,
+                    "audit_after": json.dumps(_audit_facts(scan, when))}).one()
             except IntegrityError:
                 raise _no_such_session()
         else:
@@ -260,9 +295,13 @@ def _decide(scan: Scan, row, claim_issue: int | None, when: datetime, now: datet
                 "ticket_id": row.id, "session_id": row.session_id, "state": "in", "first_at": when,
                 "first_entrance_id": scan.entrance_id, "first_device": scan.device, "entries": 1,
                 "updated_at": now}).first() is not None
+            if done:
+                _audit(scan, row, "checkin.entry", when, record)
     elif row.state == "out" and row.reentry_allowed:
         done = db.session.execute(update(Admission).where(Admission.ticket_id == row.id, Admission.state == "out")
                                   .values(state="in", entries=Admission.entries + 1, updated_at=now)).rowcount
+        if done:
+            _audit(scan, row, "checkin.reentry", when, record)
     else:
         done = 0
         first = row  # inside already: the row says since when and where
