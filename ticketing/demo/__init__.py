@@ -16,6 +16,7 @@ from ..festivals.models import Festival, FestivalSession
 from ..festivals.services import save_festival
 from ..gate.services import entrances_of, save_entrance, set_gate_rules
 from ..inventory.allocation import deal_equal_shares
+from ..shop.settings import set_pool_online
 from ..inventory.models import SeatInventory
 from ..inventory.sessions import import_map, save_session
 from ..revenue.services import rules_of, save_rules
@@ -66,6 +67,10 @@ def load_demo() -> dict:
                                                                    SeatInventory.organization_id.is_not(None))) == 0:
         deal_equal_shares(None, first)
     _gates(festival, first, fest)
+    for later in db.session.scalars(select(FestivalSession).where(FestivalSession.festival_id == festival.id,
+                                                                  FestivalSession.id != (first.id if first else None))):
+        if not later.pool_online:  # the online shop sells the later sessions' shared pool (no keys: no payment)
+            set_pool_online(None, later, True)
     if not rules_of(festival.id):
         save_rules(None, festival, [{**{k: v for k, v in rule.items() if k != "organization"},
                                      "organization_id": orgs.get(rule.get("organization"))}
