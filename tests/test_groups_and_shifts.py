@@ -420,10 +420,11 @@ def test_hold_and_release_with_bad_ids_is_a_clear_422(group, client, action, bad
     assert resp.status_code == 422 and resp.json["error"] == "invalid_seats"
 
 
-def test_changes_with_a_huge_session_or_an_odd_since(group, client):
-    assert client.get("/counter/sessions/123456789012/changes").status_code == 404
+def test_changes_with_a_huge_session_or_an_odd_cursor(group, client):
+    assert client.get("/counter/sessions/123456789012/changes?cursor=0").status_code == 404
     assert client.post("/counter/sessions/123456789012/hold", json={"seat_ids": [1]}).status_code == 404
-    resp = client.get(f"{group['base']}/changes?since=0001-01-01T00:00:00%2B00:00")
-    assert resp.status_code == 400 and resp.json["error"] == "bad_since"
-    assert client.get(f"{group['base']}/changes?since=yesterday").status_code == 400
-    assert client.get(f"{group['base']}/changes").status_code == 200
+    for odd in ["yesterday", "-1", "1.x", "1.", "1.2,", "²", str(2**63), "9" * 40, ""]:
+        resp = client.get(f"{group['base']}/changes", query_string={"cursor": odd})
+        assert resp.status_code == 400 and resp.json["error"] == "bad_cursor", odd
+    assert client.get(f"{group['base']}/changes").status_code == 400
+    assert client.get(f"{group['base']}/changes?cursor=0").status_code == 200

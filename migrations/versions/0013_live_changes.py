@@ -1,5 +1,19 @@
 """speed: seat changes read by cursor
 
+Every change of a seat's row (state, allocation, holder, hold expiry) stamps ``seat_inventory.change_seq``
+in the database itself, by a trigger, so that no write path (the ORM, a Core update, the sale path's
+one-statement claim) can forget it. The live map asks for the rows of its session with
+``change_seq >= cursor`` through the index ``(session_id, change_seq)``, instead of reading the whole session.
+
+- PostgreSQL: the stamp is the writing transaction's id (``pg_current_xact_id()``); a cursor is the
+  oldest transaction still running when a poll read (``pg_snapshot_xmin``), so a sale that commits late
+  with an older id is still seen by the next poll.
+- SQLite: one writer at a time, so the stamp is the session's highest stamp plus one, taken inside the
+  writing transaction; commit order and stamp order agree.
+
+A later migration that rebuilds ``seat_inventory`` on SQLite (``batch_alter_table`` copies the table)
+must create the two triggers again: ``tests/test_map_network.py`` fails if they are missing.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03 14:20:00
@@ -14,10 +28,39 @@ down_revision = '0012'
 branch_labels = None
 depends_on = None
 
+#: the columns whose change the live map must see
+WATCHED = "state, organization_id, held_by_id, hold_expires_at"
+
+PG_FUNCTION = """CREATE FUNCTION seat_inventory_stamp_change() RETURNS trigger AS $$
+BEGIN
+    NEW.change_seq := pg_current_xact_id()::text::bigint;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql"""
+
+SQLITE_STAMP = ("UPDATE seat_inventory SET change_seq = (SELECT coalesce(max(change_seq), 0) + 1 FROM seat_inventory "
+                "WHERE session_id = NEW.session_id) WHERE id = NEW.id")
+
 
 def upgrade():
-    pass
+    op.add_column('seat_inventory', sa.Column('change_seq', sa.BigInteger(), nullable=False, server_default='0'))
+    op.create_index('ix_seat_inventory_session_change', 'seat_inventory', ['session_id', 'change_seq'])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_FUNCTION)
+        op.execute("CREATE TRIGGER seat_inventory_changed BEFORE INSERT OR UPDATE OF " + WATCHED +
+                   " ON seat_inventory FOR EACH ROW EXECUTE FUNCTION seat_inventory_stamp_change()")
+    else:
+        op.execute("CREATE TRIGGER seat_inventory_inserted AFTER INSERT ON seat_inventory "
+                   f"BEGIN {SQLITE_STAMP}; END")
+        op.execute(f"CREATE TRIGGER seat_inventory_changed AFTER UPDATE OF {WATCHED} ON seat_inventory "
+                   f"BEGIN {SQLITE_STAMP}; END")
 
 
 def downgrade():
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS seat_inventory_changed ON seat_inventory")
+        op.execute("DROP FUNCTION IF EXISTS seat_inventory_stamp_change()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS seat_inventory_changed")
+        op.execute("DROP TRIGGER IF EXISTS seat_inventory_inserted")
+    op.drop_index('ix_seat_inventory_session_change', table_name='seat_inventory')
+    op.drop_column('seat_inventory', 'change_seq')

@@ -40,9 +40,11 @@ def session_or_404(session_id: int) -> FestivalSession:
 
 
 @bp.route("/sessions/<int:session_id>/seats")
+@bp.etag
 @bp.response(200, SeatListSchema)
 def seats(session_id):
-    """Every seat of a session with its state, category, price and allocation, in seat-map order."""
+    """Every seat of a session with its state, category, price and allocation, in seat-map order. With the
+    ETag of a previous answer in `If-None-Match`, an unchanged list is 304 with no body."""
     session = session_or_404(session_id)
     categories = {c.id: c for c in categories_for_session(session)}
     orgs = {o.id: {"id": o.id, "code": o.code} for o in member_organizations()}

@@ -1,5 +1,5 @@
 """The session seat map (admin: block and allocate; everyone else: look) and its SVG."""
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from ..handling import page_action
 from ..i18n import localized
 from ..seating.models import Section, Stand
 from ..seating.services import map_of
-from . import allocation, services
+from . import allocation, changes, services
 from .drawing import STATE_COLORS, org_color, render_svg
 from .forms import EqualSharesForm, ReleaseForm, RowRangeForm, SeatSelectionForm
 
@@ -32,11 +32,12 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
     orgs = services.member_organizations()
     colors = {o.id: org_color(i) for i, o in enumerate(orgs)}
     categories = services.categories_for_session(session)
+    cursor = changes.cursor_now(session.id)  # before the seats: the live map's first poll misses nothing
     seats = services.seat_views(session.id)
     return {"seats": seats, "svg": render_svg(seats, seating_map, categories, colors, own_org_id), "categories": categories,
             "map_width": seating_map.width, "map_height": seating_map.height,
             "organizations": orgs, "org_colors": colors, "counts": services.inventory_counts(session.id),
-            "state_colors": STATE_COLORS}
+            "state_colors": STATE_COLORS, "changes_cursor": cursor, "hold_expiries": services.hold_expiries(session.id)}
 
 
 def _org_choices(include_none_label=None):
@@ -163,4 +164,12 @@ def map_svg(session_id):
     svg = map_context(session, _own_organization())["svg"]
     if svg is None:
         return Response(status=404)
-    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return conditional(Response(svg, mimetype="image/svg+xml"))
+
+
+def conditional(response: Response) -> Response:
+    """An ETag of the seat data drawn, and 304 without the body when the browser has it already. The browser
+    keeps it (``private``: it is this user's view) but asks every time (``no-cache``), so a change shows at once."""
+    response.add_etag()
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
