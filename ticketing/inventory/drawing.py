@@ -39,6 +39,10 @@ def _style(categories, org_colors: dict[int, str], own_org_id: int | None) -> st
             rules.append(".a.o%d{fill:%s;stroke:%s}" % (org_id, STATE_COLORS["other"], STATE_COLORS["other"]))
     if own_org_id is not None:
         rules.append(".a.o%d{stroke:#111;stroke-width:2}" % own_org_id)
+        # seats allocated to the online shop: no counter sells them
+        rules.append(".a.on{fill:%s;stroke:%s}" % (STATE_COLORS["other"], STATE_COLORS["other"]))
+    else:
+        rules.append(".a.on{fill:#fff!important;stroke:#111;stroke-dasharray:2 1}")
     return "".join(rules)
 
 
@@ -62,7 +66,7 @@ def render_svg(seats: list[SeatView], seating_map, categories, org_colors: dict[
              "<style>", _style(categories, org_colors, own_org_id), "</style>"]
     parts += _section_labels(seats, r)
     for s in seats:
-        org = " o%d" % s.organization_id if s.organization_id is not None else ""
+        org = " o%d" % s.organization_id if s.organization_id is not None else " on" if s.online else ""
         parts.append('<circle class="seat %s c%d%s" cx="%g" cy="%g" r="%g" data-id="%d" data-t="%s/%s/%s"/>' % (
             STATE_CLASS[s.state], s.category_id, org, s.x, s.y, r, s.id,
             escape(s.section), escape(s.row), escape(s.label)))
