@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .accounts import services as accounts
 from .accounts.models import ApiToken, User
@@ -22,6 +23,7 @@ users_cli = AppGroup("users", help="Users and API tokens.")
 tickets_cli = AppGroup("tickets", help="Ticket PDFs and signing keys.")
 revenue_cli = AppGroup("revenue", help="Revenue split, ledger and statements.")
 seating_cli = AppGroup("seating", help="Seating map files.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit log: verify, export, compare.")
 lang_option = click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True,
                            help="Language of the messages.")
 
@@ -220,9 +222,106 @@ def revenue_check(lang):
     click.echo("ok: ledger = payments - refunds per order, per organization and in total; statements add up")
 
 
+@audit_cli.command("verify")
+@lang_option
+def audit_verify(lang):
+    """Recompute every link of the audit chain; name the first broken one and exit 1."""
+    from flask_babel import gettext as _
+
+    from .audit.chain import verify
+
+    with force_locale(lang):
+        verdict = verify()
+        if not verdict.ok:
+            click.echo(verdict.problem)
+            sys.exit(1)
+        click.echo(_("ok: %(n)s entries chained; head %(seq)s %(hash)s", n=verdict.entries, seq=verdict.head_seq,
+                     hash=verdict.head_hash))
+
+
+@audit_cli.command("export")
+@click.argument("out_path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--organization", help="organization code: other organizations' entries carry only their hashes")
+def audit_export(out_path, organization):
+    """Write the audit chain with its head hash (JSON Lines) for an organization to keep."""
+    from .accounts.models import Organization
+    from .audit.chain import export_lines
+
+    org = None
+    if organization:
+        org = db.session.scalar(select(Organization).where(Organization.code == organization))
+        if org is None:
+            _fail(f"unknown organization code: {organization}")
+    last = ""
+    with open(out_path, "w", encoding="utf-8") as out:
+        for line in export_lines(org):
+            out.write(line)
+            last = line
+    click.echo(f"{out_path}: {last.strip()}")
+
+
+@audit_cli.command("compare")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@lang_option
+def audit_compare(path, lang):
+    """Compare an export kept earlier with the database; name the first difference and exit 1."""
+    from flask_babel import gettext as _
+
+    from .audit.chain import compare
+
+    with force_locale(lang), open(path, encoding="utf-8") as lines:
+        problems = compare(lines)
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            sys.exit(1)
+        click.echo(_("ok: the database still holds every link of the export, unchanged."))
+
+
+@click.command("backup")
+@click.argument("out_path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(out_path):
+    """Back the database up to OUT_PATH while the service runs (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from .backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(out_path))
+    except BackupError as err:
+        _fail(str(err))
+    click.echo(f"backup written to {out_path} ({Path(out_path).stat().st_size} bytes)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def restore_command(path, yes):
+    """Replace the database with the backup PATH (stop the service first), then check it."""
+    from .audit.chain import verify
+    from .backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Go on?", abort=True)
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours may hold the old database open
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as err:
+        _fail(str(err))
+    click.echo(f"restored {path}")
+    try:
+        verdict = verify()
+        click.echo(f"audit chain: ok, {verdict.entries} entries" if verdict.ok else f"audit chain: {verdict.problem}")
+    except SQLAlchemyError:  # a backup from before the chain (migration 0010)
+        db.session.rollback()
+        click.echo("audit chain: not checked (run `flask --app wsgi db upgrade` first)")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(tickets_cli)
     app.cli.add_command(revenue_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(seating_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
