@@ -70,6 +70,13 @@ def test_changes_after_a_cursor_are_exactly_the_changed_seats(client, counter):
     assert len(_poll(client, counter, "0").json["seats"]) == len(seats)  # from the start: the whole session
 
 
+def test_a_seat_given_to_the_online_shop_is_a_change(client, counter):
+    cursor = _page_cursor(client, counter)
+    inventory.allocate_seats(counter["admin"], counter["session"], [counter["seats"][6]], inventory.ONLINE)
+    db.session.commit()
+    assert [row[0] for row in _poll(client, counter, cursor).json["seats"]] == [counter["seats"][6]]
+
+
 def test_a_sale_that_commits_late_is_not_missed(app, client, counter):
     """PostgreSQL stamps the transaction's id: a sale that began first but commits after a later one
     (and after a poll) is still answered by the next poll."""

@@ -1,13 +1,14 @@
 """speed: seat changes read by cursor
 
-Every change of a seat's row (state, allocation, holder, hold expiry) stamps ``seat_inventory.change_seq``
-in the database itself, by a trigger, so that no write path (the ORM, a Core update, the sale path's
-one-statement claim) can forget it. The live map asks for the rows of its session with
-``change_seq >= cursor`` through the index ``(session_id, change_seq)``, instead of reading the whole session.
+Every change of a seat's row (state, allocation to an organization or the online shop, holder, hold
+expiry) stamps ``seat_inventory.change_seq`` in the database itself, by a trigger, so that no write path
+(the ORM, a Core update, the sale path's one-statement claim) can forget it. The live map asks for the
+rows of its session stamped after its cursor through the index ``(session_id, change_seq)``, instead of
+reading the whole session (``ticketing/inventory/changes.py``).
 
-- PostgreSQL: the stamp is the writing transaction's id (``pg_current_xact_id()``); a cursor is the
-  oldest transaction still running when a poll read (``pg_snapshot_xmin``), so a sale that commits late
-  with an older id is still seen by the next poll.
+- PostgreSQL: the stamp is the writing transaction's id (``pg_current_xact_id()``); a cursor is a
+  snapshot (the first id not yet started and the ids still running), so a sale that began before a poll
+  and commits after it is answered by the next poll.
 - SQLite: one writer at a time, so the stamp is the session's highest stamp plus one, taken inside the
   writing transaction; commit order and stamp order agree.
 
@@ -29,7 +30,7 @@ branch_labels = None
 depends_on = None
 
 #: the columns whose change the live map must see
-WATCHED = "state, organization_id, held_by_id, hold_expires_at"
+WATCHED = "state, organization_id, online, held_by_id, hold_expires_at"
 
 PG_FUNCTION = """CREATE FUNCTION seat_inventory_stamp_change() RETURNS trigger AS $$
 BEGIN
