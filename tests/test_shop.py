@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 from http.cookiejar import CookieJar
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -170,9 +171,10 @@ def test_a_purchase_end_to_end(client, shop):
     assert sorted((e.share_kind, e.amount_satang) for e in fee) == [("central_share", -1234), ("processor_fee", 1234)]
     assert problems() == []
     assert len(list(shop["outbox"].glob("*.eml"))) == 1
-    # the return page shows the tickets
+    # the return page shows the tickets (and does not mail them a second time)
     done = client.get(f"/shop/cart/{cart.id}/done")
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/t/{order.access_token}")
+    assert len(list(shop["outbox"].glob("*.eml"))) == 1
     assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
         SeatInventory.state == "sold")) == 2
 
@@ -370,6 +372,7 @@ def test_the_webhook_racing_the_success_redirect_makes_one_order(app, shop):
         db.engine.dispose()
     db.session.expire_all()
     assert sorted(answers) == [200, 302]
+    assert len(list(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"))) == 1  # one e-mail, from whichever won
     assert _orders() == 1 and db.session.scalar(select(func.count()).select_from(Ticket)) == 2
     assert problems() == []
 

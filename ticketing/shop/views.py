@@ -184,14 +184,14 @@ def release(cart_id):
 def done(cart_id):
     """Where Stripe sends the buyer back: the tickets if the payment is through, else a page that waits."""
     cart = _cart_or_404(cart_id)
-    outcome = cart.status
+    outcome = None
     if cart.status == "checkout" and stripe_gateway.enabled():
         try:
             with transaction():
                 outcome = fulfil.confirm(cart)
         except ServiceError:
             outcome = "awaiting"
-    if outcome == "completed":
+    if outcome == "completed":  # completed by this request (not by the webhook, which mails itself)
         _mail_tickets(cart)
     order = fulfil.order_of(cart)
     if order is not None:
