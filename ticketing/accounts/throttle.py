@@ -93,8 +93,9 @@ def account_key() -> str:
 
 
 def failed_sign_in(response) -> bool:
-    """A sign-in that did not sign anyone in: the form shown again (or refused), not a redirect."""
-    return request.method == "POST" and response.status_code not in (301, 302, 303)
+    """A sign-in that was tried and did not sign anyone in: the form shown again, not a redirect (an
+    attempt refused by the lockout itself, 429, checked no password and is not counted again)."""
+    return request.method == "POST" and response.status_code not in (301, 302, 303, 429)
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

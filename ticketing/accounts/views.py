@@ -1,5 +1,4 @@
 """Login, language switch, and the admin pages for organizations, users and API tokens."""
-import math
 import time
 from urllib.parse import urlsplit
 
@@ -73,7 +72,7 @@ def safe_next(target: str | None) -> str:
     leading slash, and no backslash, control character or white space (browsers drop tabs and
     newlines and read a backslash as a slash, which would turn a tab or a backslash after the first
     slash into the start of another site's address)."""
-    if target and target.startswith("/") and not any(c == "\\" or c.isspace() or not c.isprintable()
+    if target and target.startswith("/") and not target.startswith("//") and not any(c == "\\" or c.isspace() or not c.isprintable()
                                                      for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/") \
@@ -102,7 +101,7 @@ def login():
 def too_many_attempts(err):
     """The lockout: said in the user's language, with how long it lasts."""
     current = limiter.current_limit
-    wait = max(1, math.ceil(((current.reset_at if current else time.time() + 60) - time.time()) / 60))
+    wait = max(1, round(((current.reset_at if current else time.time() + 60) - time.time()) / 60))
     message = _("Too many failed sign-ins. Try again in %(n)d minutes.", n=wait)
     if is_api_request():
         return jsonify({"error": "too_many_requests", "message": message}), 429
