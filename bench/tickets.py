@@ -1,7 +1,10 @@
-"""Benchmark: render a 1,000-ticket PDF against bare reportlab pages carrying the same QR codes,
-and count ticket codes signed and verified per second, all in the same run.
+"""Benchmark: render a 1,000-ticket A6 PDF against bare reportlab pages carrying the same QR codes drawn
+the naive way (python-qrcode picking the version, one rectangle per module), all in the same run; then
+the bulk session PDF in one process and on every core; and ticket codes signed and verified per second.
 
     .venv/bin/python bench/tickets.py [--tickets 1000]
+
+Its own scratch SQLite database in a temporary folder, with the demo festival loaded.
 """
 import argparse
 import io
@@ -14,6 +17,31 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+
+
+def naive_qr(canvas, text: str, x: float, y: float, size: float) -> None:
+    """The QR as the tickets drew it before: python-qrcode chooses version and mask, a rect per module."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    matrix = qr.get_matrix()
+    cell = size / len(matrix)
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    canvas.setFillColorRGB(0, 0, 0)
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                path.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def timed(work):
+    start = time.perf_counter()
+    result = work()
+    return time.perf_counter() - start, result
 
 
 def main():
@@ -31,8 +59,9 @@ def main():
     from ticketing.extensions import db
     from ticketing.inventory.services import seat_views
     from ticketing.sales.services import PaymentInput, sell
-    from ticketing.tickets import codes
-    from ticketing.tickets.pdf import draw_qr, render, ticket_views
+    from ticketing.tickets import codes, qr
+    from ticketing.tickets.bulk import cores, session_pdf
+    from ticketing.tickets.pdf import render, ticket_views
     from ticketing.tickets.services import code_for, signing_key
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tempfile.mkdtemp()}/tickets.sqlite3"})
@@ -47,41 +76,47 @@ def main():
         db.session.commit()
         views = ticket_views(session_id=session_id)
         qr_texts = [code_for(v.ticket) for v in views]
+        render(views[:2], "a6")  # fonts loaded, as in a running server
 
-        start = time.perf_counter()
-        full = render(views, "a6").getvalue()
-        full_seconds = time.perf_counter() - start
+        full_seconds, full = timed(lambda: render(views, "a6").getvalue())
 
-        start = time.perf_counter()
+        def bare():
+            out = io.BytesIO()
+            canvas = Canvas(out, pagesize=A6, pageCompression=1)
+            for text in qr_texts:
+                naive_qr(canvas, text, 30, 100, 240)
+                canvas.showPage()
+            canvas.save()
+            return out.getvalue()
+
+        bare_seconds, bare_pdf = timed(bare)
+        one_seconds, one = timed(lambda: session_pdf(session_id, io.BytesIO(), "a6", workers=1))
         out = io.BytesIO()
-        canvas = Canvas(out, pagesize=A6, pageCompression=1)
-        for text in qr_texts:
-            draw_qr(canvas, text, 30, 100, 240)
-            canvas.showPage()
-        canvas.save()
-        bare_seconds = time.perf_counter() - start
+        bulk_seconds, bulk = timed(lambda: session_pdf(session_id, out, "a6"))
+        bulk_size = len(out.getvalue())
 
         key = signing_key()
         ids = [str(uuid.uuid4()) for _ in range(5000)]
-        start = time.perf_counter()
-        signed = [codes.encode(key, i, 1, n, 1) for n, i in enumerate(ids)]
-        sign_seconds = time.perf_counter() - start
+        sign_seconds, signed = timed(lambda: [codes.encode(key, i, 1, n, 1) for n, i in enumerate(ids)])
         public = key.public_key()
-        start = time.perf_counter()
-        for code in signed:
-            codes.verify(public, code)
-        verify_seconds = time.perf_counter() - start
+        verify_seconds, _ = timed(lambda: [codes.verify(public, code) for code in signed])
 
     n = len(views)
-    import qrcode
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(qr_texts[0])
-    qr.make()
-    print(f"tickets: {n}   code length: {len(qr_texts[0])} characters   QR version: {qr.version} (error correction M)")
-    print(f"{'what':<28}{'seconds':>9}{'tickets/s':>11}{'PDF KB':>9}")
-    print(f"{'full ticket PDF (A6)':<28}{full_seconds:>9.2f}{n / full_seconds:>11.1f}{len(full) / 1024:>9.0f}")
-    print(f"{'bare pages, same QR':<28}{bare_seconds:>9.2f}{n / bare_seconds:>11.1f}{len(out.getvalue()) / 1024:>9.0f}")
-    print(f"ratio full/bare (tickets/s): {bare_seconds / full_seconds:.2f}")
+    size, _modules = qr.matrix(qr_texts[0])
+    print(f"tickets: {n}   code length: {len(qr_texts[0])} characters   QR: {size}x{size} modules "
+          f"(version {(size - 17) // 4}, error correction {qr.ERROR_CORRECTION})   cores: {cores()}")
+    print(f"{'what':<44}{'seconds':>9}{'tickets/s':>11}{'PDF KB':>9}")
+    rows = [("bare pages, same QR, naive (baseline)", bare_seconds, n, len(bare_pdf)),
+            ("full ticket PDF (A6), one process", full_seconds, n, len(full)),
+            ("session PDF from the database, one process", one_seconds, one, None),
+            (f"session PDF from the database, {cores()} cores", bulk_seconds, bulk, bulk_size)]
+    for what, seconds, count, nbytes in rows:
+        kb = f"{nbytes / 1024:>9.0f}" if nbytes else f"{'':>9}"
+        print(f"{what:<44}{seconds:>9.2f}{count / seconds:>11.1f}{kb}")
+    print(f"ratio full/bare (tickets/s): {bare_seconds / full_seconds:.2f}   "
+          f"one process: {full_seconds:.2f} s for {n} tickets (target <= 5 s for 1,000)")
+    print(f"ratio bulk/bare (tickets/s): {bare_seconds / bulk_seconds:.2f}   "
+          f"bulk on {cores()} cores / one process from the database: {one_seconds / bulk_seconds:.2f}x")
     print(f"codes signed/s: {len(signed) / sign_seconds:,.0f}   verified/s: {len(signed) / verify_seconds:,.0f}")
 
 

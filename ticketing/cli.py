@@ -161,27 +161,19 @@ def seating_import(path, festival_id, replace, lang):
 @click.option("--session", "session_id", type=int, required=True)
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option("--layout", type=click.Choice(["a6", "80mm"]), default="a6", show_default=True)
-def tickets_pdf(session_id, out_path, layout):
-    """Every live ticket of a session in one PDF (for printing in bulk), with a progress bar."""
-    from sqlalchemy import func
-
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="processes drawing tickets  [default: every core]")
+def tickets_pdf(session_id, out_path, layout, workers):
+    """Every live ticket of a session in one PDF (for printing in bulk), drawn on every core, with a progress bar."""
     from .festivals.models import FestivalSession
-    from .sales.models import Ticket
-    from .tickets.pdf import render, ticket_views
+    from .tickets.bulk import live_ticket_count, session_pdf
 
     if db.session.get(FestivalSession, session_id) is None:
         _fail(f"no session with id {session_id}")
-    total = db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.session_id == session_id, Ticket.status == "valid"))
-
-    def batches(size=250):
-        for offset in range(0, total, size):
-            yield from ticket_views(session_id=session_id, offset=offset, limit=size)
-            db.session.expunge_all()  # keep memory flat however many tickets there are
-
+    total = live_ticket_count(session_id)
     with open(out_path, "wb") as out, click.progressbar(length=total, label="tickets") as bar:
-        render(batches(), layout, out, progress=bar.update)
-    click.echo(f"{total} tickets written to {out_path}")
+        written = session_pdf(session_id, out, layout, progress=bar.update, workers=workers)
+    click.echo(f"{written} tickets written to {out_path}")
 
 
 @tickets_cli.command("public-key")
