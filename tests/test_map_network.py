@@ -224,7 +224,7 @@ def test_the_counter_page_is_usable_on_a_throttled_network(live, make):
         answers = []
         page.on("response", lambda r: answers.append((r.url, r.status, r.headers.get("content-encoding"))))
         page.goto(f"{live.url}/counter/sessions/{session.id}")
-        page.wait_for_function("document.getElementById('seatmap').dataset.live === 'true'")
+        page.wait_for_selector("#seatmap[data-live=true]")
         assert page.locator("#seatmap circle.seat").count() == len(seats)
         assert [a[2] for a in answers if a[0].endswith(f"/counter/sessions/{session.id}")] in (["gzip"], ["br"])
         page.wait_for_event("response", lambda r: "/changes?" in r.url and r.status == 304)  # nothing changed
@@ -234,8 +234,8 @@ def test_the_counter_page_is_usable_on_a_throttled_network(live, make):
         target = page.locator(f'#seatmap circle.seat[data-id="{seats[1]}"]')
         if target.bounding_box()["width"] < 14:  # too small for a finger: the first tap zooms in
             target.click()
-            page.wait_for_function(f"document.querySelector('#seatmap circle[data-id=\"{seats[1]}\"]')"
-                                   ".getBoundingClientRect().width >= 14")
+            page.wait_for_function("id => document.querySelector(`#seatmap circle[data-id='${id}']`)"
+                                   ".getBoundingClientRect().width >= 14", arg=seats[1])
         target.click()
         page.wait_for_selector(f'#seatmap circle.seat.sel[data-id="{seats[1]}"]')  # held for this seller
         browser.close()
