@@ -114,6 +114,7 @@ class TicketFace:
 def faces(views: Iterable[TicketView], labels: Labels) -> Iterator[TicketFace]:
     """Each view as the text on its ticket (needs the app: the words and the signing key)."""
     sessions: dict = {}
+    issues: dict = {}
     for view in views:
         session = sessions.get(view.session.id)
         if session is None:
@@ -124,7 +125,9 @@ def faces(views: Iterable[TicketView], labels: Labels) -> Iterator[TicketFace]:
         price = labels.complimentary if view.order.channel == "complimentary" else \
             f"{format_thb(view.ticket.price_satang)} {labels.baht}"
         seller = view.organization.name_th if view.organization else labels.sold_online
-        issue = both("Issue %(n)d", n=view.ticket.issue_no)
+        issue = issues.get(view.ticket.issue_no)
+        if issue is None:
+            issue = issues[view.ticket.issue_no] = both("Issue %(n)d", n=view.ticket.issue_no)
         yield TicketFace(*session, view.stand.code, view.section.code, view.seat.row_label, view.seat.label,
                          f"{view.category.name_th} · {view.category.name_en} · {price}", code_for(view.ticket),
                          f"{labels.order} {view.order.id[:8].upper()} · {issue}", f"{labels.sold_by} {seller}")

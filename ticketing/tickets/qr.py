@@ -36,11 +36,9 @@ def pdf_path(text: str, x: float, y: float, size: float) -> str:
     saved and restored around it."""
     n, modules = matrix(text)
     cell = size / (n + 2 * QUIET_ZONE)
-    ops = [f"q 1 g {x:.3f} {y:.3f} {size:.3f} {size:.3f} re f 0 g "
-           f"{cell:.5f} 0 0 {cell:.5f} {x + QUIET_ZONE * cell:.3f} {y + QUIET_ZONE * cell:.3f} cm"]
-    for r in range(n):
-        start, row = r * n, n - 1 - r
-        ops.extend(f"{m.start() - start} {row} {m.end() - m.start()} 1 re"
-                   for m in _DARK_RUN.finditer(modules, start, start + n))
-    ops.append("f Q")
-    return "\n".join(ops)
+    # the rows joined by a light module, so that one search finds every row's dark runs
+    rows, width, top = b"\xff".join(modules[r * n:(r + 1) * n] for r in range(n)), n + 1, n - 1
+    runs = "\n".join([f"{start % width} {top - start // width} {end - start} 1 re"
+                      for start, end in (run.span() for run in _DARK_RUN.finditer(rows))])
+    return (f"q 1 g {x:.3f} {y:.3f} {size:.3f} {size:.3f} re f 0 g "
+            f"{cell:.5f} 0 0 {cell:.5f} {x + QUIET_ZONE * cell:.3f} {y + QUIET_ZONE * cell:.3f} cm\n{runs}\nf Q")
