@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from .config import check_production_settings, load_config
 from .extensions import babel, compress, csrf, db, login_manager, migrate
+from .operations import init_operations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     check_production_settings(app.config)  # production refuses to start without its own secret
+    init_operations(app)  # request ids and logs first, so every request has them; /healthz, /readyz
 
     from .i18n import register_template_helpers, select_locale
     from .forms import use_our_messages_for_wtforms

@@ -177,12 +177,47 @@ def tickets_pdf(session_id, out_path, layout, workers):
 
 
 @tickets_cli.command("public-key")
-def tickets_public_key():
-    """Print the public key gate devices use to verify ticket codes offline."""
+@click.option("--all", "every", is_flag=True, help="every accepted key, each after a line '# key N'")
+def tickets_public_key(every):
+    """Print the public key gate devices use to verify ticket codes offline (the current one, or --all)."""
     from .tickets.codes import public_pem
-    from .tickets.services import signing_key
+    from .tickets.services import keyring
 
-    click.echo(public_pem(signing_key()), nl=False)
+    ring = keyring()
+    if not every:
+        click.echo(public_pem(ring.signing_key), nl=False)
+        return
+    for kid, pem in ring.public_pems().items():
+        click.echo(f"# key {kid}" + (" (current)" if kid == ring.current else ""))
+        click.echo(pem, nl=False)
+
+
+@tickets_cli.command("rotate-key")
+def tickets_rotate_key():
+    """Make a new ticket signing key the current one. Codes signed before keep scanning (every key in the
+    keyring is accepted); every worker and host sharing the keyring file signs with the new key from its
+    next request."""
+    from .tickets.services import rotate_key
+
+    try:
+        ring = rotate_key()
+    except ValueError as err:
+        _fail(str(err))
+    click.echo(f"key {ring.current} now signs new tickets; accepted keys: "
+               f"{', '.join(str(k) for k in sorted(ring.keys))}")
+
+
+@tickets_cli.command("retire-key")
+@click.argument("key_id", type=click.IntRange(0, 15))
+def tickets_retire_key(key_id):
+    """Stop accepting KEY_ID (codes it signed no longer scan; reissue those tickets first)."""
+    from .tickets.services import retire_key
+
+    try:
+        ring = retire_key(key_id)
+    except ValueError as err:
+        _fail(str(err))
+    click.echo(f"key {key_id} retired; accepted keys: {', '.join(str(k) for k in sorted(ring.keys))}")
 
 
 @tickets_cli.command("reissue")

@@ -82,6 +82,7 @@ def load_config() -> dict:
     inst = instance_path()
     env = environment()
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{inst / 'ticketing.sqlite3'}"
+    key_file = os.environ.get("TICKET_SIGNING_KEY_FILE") or str(inst / "ticket_signing_key.pem")
     secret = os.environ.get("SECRET_KEY")
     return {
         "TICKETING_ENV": env,
@@ -127,5 +128,10 @@ def load_config() -> dict:
         "SHOP_HOLD_MINUTES": int(os.environ.get("SHOP_HOLD_MINUTES", 15)),
         "SHOP_CHECKOUT_MINUTES": int(os.environ.get("SHOP_CHECKOUT_MINUTES", 31)),
         "SHOP_MAX_SEATS": int(os.environ.get("SHOP_MAX_SEATS", 10)),
-        "TICKET_SIGNING_KEY_FILE": os.environ.get("TICKET_SIGNING_KEY_FILE") or str(inst / "ticket_signing_key.pem"),
+        "TICKET_SIGNING_KEY_FILE": key_file,
+        #: every ticket signing key after a rotation (``flask tickets rotate-key``); beside the key file by default
+        "TICKET_KEYRING_FILE": os.environ.get("TICKET_KEYRING_FILE")
+        or str(Path(key_file).with_name("ticket_signing_keys.json")),
+        #: one JSON line per request on stderr (``ticketing.operations``); 0 turns it off
+        "REQUEST_LOG": os.environ.get("REQUEST_LOG", "1") == "1",
     }

@@ -67,7 +67,7 @@
   var bundle = null;          // this session's bundle (without admissions)
   var admitted = new Map();   // ticket id -> {state, first_at, entrance}
   var queued = [];            // this device's queued scans (all sessions), oldest first
-  var publicKey = null;       // CryptoKey
+  var publicKeys = {};       // key id -> CryptoKey (every accepted ticket signing key)
   var haveFull = false;       // a full bundle came since the page opened: deltas from now on
   var reachable = true;       // the server answered the last request
   var lastCounts = null;
@@ -80,23 +80,35 @@
       t.objectStore('bundles').get(SESSION).onsuccess = function (e) { got.bundle = e.target.result; };
       t.objectStore('admissions').index('session').getAll(SESSION).onsuccess = function (e) { got.admissions = e.target.result; };
       t.objectStore('queue').getAll().onsuccess = function (e) { got.queue = e.target.result; };
-      t.objectStore('kv').get('public_key_pem').onsuccess = function (e) { got.pem = e.target.result; };
+      t.objectStore('kv').get('public_keys').onsuccess = function (e) { got.pems = e.target.result; };
       return got;
     }).then(function (got) {
       bundle = got.bundle || null;
       admitted = new Map((got.admissions || []).map(function (a) { return [a.ticket_id, a]; }));
       queued = (got.queue || []).sort(byTime);
       showQueue();
-      return got.pem ? importKey(got.pem) : null;
+      return got.pems ? importKeys(got.pems) : null;
     });
   }
   function byTime(a, b) { return a.scanned_at < b.scanned_at ? -1 : a.scanned_at > b.scanned_at ? 1 : 0; }
 
+  // {key id: PEM} -> publicKeys; a code names its key in the high four bits of its first byte
+  function importKeys(pems) {
+    var ids = Object.keys(pems);
+    return Promise.all(ids.map(function (id) { return importKey(pems[id]); })).then(function (keys) {
+      var next = {};
+      ids.forEach(function (id, i) { next[id] = keys[i]; });
+      publicKeys = next;
+    });
+  }
+  function storeKeys(pems) {
+    return idb(['kv'], 'readwrite', function (t) { t.objectStore('kv').put(pems, 'public_keys'); })
+      .then(function () { return importKeys(pems); });
+  }
   function importKey(pem) {
     var b64 = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
     var der = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
-    return crypto.subtle.importKey('spki', der, { name: 'Ed25519' }, false, ['verify'])
-      .then(function (key) { publicKey = key; });
+    return crypto.subtle.importKey('spki', der, { name: 'Ed25519' }, false, ['verify']);
   }
 
   // ---- network -------------------------------------------------------------------------------
@@ -141,8 +153,9 @@
   function fetchKey() {
     return request(D.urls.public_key).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
       if (!body) return;
-      return idb(['kv'], 'readwrite', function (t) { t.objectStore('kv').put(body.public_key_pem, 'public_key_pem'); })
-        .then(function () { return importKey(body.public_key_pem); });
+      var pems = {};
+      (body.keys || [{ key_id: 0, public_key_pem: body.public_key_pem }]).forEach(function (k) { pems[k.key_id] = k.public_key_pem; });
+      return storeKeys(pems);
     }).catch(function () {});
   }
   var bundleBusy = false;
@@ -156,7 +169,13 @@
       if (body) return storeBundle(body);
     }).catch(function () {}).then(function () { bundleBusy = false; });
   }
+  // the bundle carries every accepted public key: codes signed before a key rotation scan offline too
   function storeBundle(body) {
+    return (body.public_keys ? storeKeys(body.public_keys) : Promise.resolve()).then(function () {
+      return storeBundleData(body);
+    });
+  }
+  function storeBundleData(body) {
     var next;
     if (body.full) {
       next = { session_id: SESSION, generated_at: body.generated_at, session: body.session, entrances: body.entrances,
@@ -196,7 +215,7 @@
       if (bits >= 8) { bits -= 8; bytes[n++] = (value >> bits) & 0xff; }
       value &= (1 << bits) - 1;
     }
-    if (value !== 0 || bytes[0] !== 1) return null;  // the unused bits are zero; version 1
+    if (value !== 0 || (bytes[0] & 0x0f) !== 1) return null;  // the unused bits are zero; format 1
     return bytes;
   }
   function uuidOf(b) {
@@ -208,7 +227,9 @@
     var raw = decodeCode(text);
     if (!raw) return Promise.resolve(null);
     var body = raw.slice(0, 27), signature = raw.slice(27);
-    return crypto.subtle.verify({ name: 'Ed25519' }, publicKey, signature, body).then(function (good) {
+    var key = publicKeys[raw[0] >> 4];  // the signing key's id
+    if (!key) return Promise.resolve(null);
+    return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, body).then(function (good) {
       if (!good) return null;
       var view = new DataView(body.buffer);
       return { ticket_id: uuidOf(body.slice(1, 17)), session_id: view.getUint32(17), seat_id: view.getUint32(21),
@@ -297,7 +318,7 @@
     idb(['admissions'], 'readwrite', function (t) { t.objectStore('admissions').put(row); }).catch(function () {});
   }
   function decideHere(scan) {
-    if (!bundle || !bundle.seats || (!publicKey && !scan.ticket_id)) {
+    if (!bundle || !bundle.seats || (!Object.keys(publicKeys).length && !scan.ticket_id)) {
       show({ result: 'invalid', message: T.not_ready, offline: true });
       return Promise.resolve();
     }

@@ -207,7 +207,8 @@ def checkin_batch(args):
 @bp.route("/sessions/<int:session_id>/gate-bundle")
 @bp.arguments(BundleQuerySchema, location="query")
 @bp.response(200, {"type": "object"}, content_type="application/json",
-             description="session rules, entrances, seats (id: label, stand, section, row, category, names), "
+             description="every accepted public key (key id: PEM), session rules, entrances, "
+                         "seats (id: label, stand, section, row, category, names), "
                          "void and reissued tickets, admitted (ticket id: state, first time, first entrance)")
 def gate_bundle(args, session_id):
     """What a gate device needs to decide scans offline. With `since`, only what changed after it.

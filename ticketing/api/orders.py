@@ -14,7 +14,7 @@ from ..sales.holds import best_available
 from ..sales.models import Order
 from ..sales.search import OrderFilter, search_orders
 from ..tickets.codes import public_pem
-from ..tickets.services import revocations, signing_key
+from ..tickets.services import keyring, revocations
 from ..tickets.views import pdf_response
 from .views import session_or_404
 from .schemas import (ApiErrorSchema, OrderCreateSchema, OrderListSchema, OrderQuerySchema, OrderSchema,
@@ -111,5 +111,7 @@ def session_revocations(session_id):
 @bp.route("/tickets/public-key")
 @bp.response(200, PublicKeySchema)
 def ticket_public_key():
-    """The Ed25519 public key that verifies ticket codes."""
-    return {"algorithm": "Ed25519", "public_key_pem": public_pem(signing_key())}
+    """The Ed25519 public keys that verify ticket codes (a code names its key by id)."""
+    ring = keyring()
+    return {"algorithm": "Ed25519", "public_key_pem": public_pem(ring.signing_key), "key_id": ring.current,
+            "keys": [{"key_id": kid, "public_key_pem": pem} for kid, pem in ring.public_pems().items()]}

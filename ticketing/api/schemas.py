@@ -202,6 +202,14 @@ class RevocationSchema(Schema):
                            metadata={"description": "ticket id -> the only issue number still valid"})
 
 
+class KeySchema(Schema):
+    key_id = fields.Integer(metadata={"description": "0-15: the high four bits of a code's first byte"})
+    public_key_pem = fields.String()
+
+
 class PublicKeySchema(Schema):
     algorithm = fields.String()
-    public_key_pem = fields.String()
+    public_key_pem = fields.String(metadata={"description": "the current key (it signs new codes)"})
+    key_id = fields.Integer(metadata={"description": "the current key's id"})
+    keys = fields.List(fields.Nested(KeySchema), metadata={
+        "description": "every accepted key: codes signed with an older key keep scanning after a rotation"})

@@ -33,7 +33,7 @@ from ..festivals.models import FestivalSession
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..tickets.codes import InvalidCode, verify
-from ..tickets.services import signing_key
+from ..tickets.services import public_keys
 from ..timeutil import UTCDateTime, utcnow
 from .models import Admission, CheckIn, Entrance, EntranceStand
 
@@ -236,17 +236,12 @@ def _first_entrance(row) -> dict | None:
     return {"id": row.first_entrance_id, "code": row.first_code, "name": {"th": row.first_th, "en": row.first_en}}
 
 
-@cache
-def _public_key(private_key):
-    return private_key.public_key()
-
-
 def _claim_ticket(scan: Scan):
     """(ticket id, seat id) that the scan names, or None for a code that is not a genuine ticket."""
     if scan.ticket_id is not None:
         return (scan.ticket_id, None) if len(scan.ticket_id) <= 36 else None
     try:
-        claim = verify(_public_key(signing_key()), scan.code or "")
+        claim = verify(public_keys(), scan.code or "")
     except InvalidCode:
         return None
     return claim

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, SeatingMap, Section, Stand
-from ..tickets.services import revocations
+from ..tickets.services import keyring, revocations
 from ..timeutil import utcnow
 from .checkin import gate_opens_at
 from .models import Admission, CheckIn, Entrance, EntranceStand
@@ -109,8 +109,9 @@ def counts(session_id: int) -> dict:
 
 
 def bundle(session: FestivalSession, since: datetime | None) -> dict:
-    """What a gate device needs to decide scans with no network: the public key is fetched apart;
-    here the session's rules, the entrances with their stands, the seats (for the answer and the
+    """What a gate device needs to decide scans with no network: every accepted public key by key id
+    (a code signed before a key rotation keeps scanning offline too), the session's rules, the
+    entrances with their stands, the seats (for the answer and the
     entrance check), void and reissued tickets, and the admissions. With ``since``, only admissions
     and voids changed after it (seats and entrances come only in a full bundle)."""
     now = utcnow()
@@ -124,6 +125,7 @@ def bundle(session: FestivalSession, since: datetime | None) -> dict:
             select(Ticket.id).join(Order, Order.id == Ticket.order_id)
             .where(Ticket.session_id == session.id, Ticket.status == "void", Order.voided_at >= since)))
     body = {"session_id": session.id, "generated_at": now.isoformat(), "full": since is None,
+            "public_keys": {str(kid): pem for kid, pem in keyring().public_pems().items()},
             "session": {"starts_at": session.starts_at.isoformat(),
                         "gate_opens_at": _opens(session).isoformat(), "reentry_allowed": session.reentry_allowed},
             "void": revoked["void"], "reissued": revoked["reissued"],

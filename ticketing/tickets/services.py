@@ -1,4 +1,5 @@
 """Ticket codes for sold tickets, reissue (lost phone) and the revocation list for gates."""
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,24 +14,57 @@ from ..sales.models import Order, Ticket
 from . import codes
 
 
-@lru_cache(maxsize=4)
-def _key(path: str):
-    return codes.load_or_create_key(Path(path))
+@lru_cache(maxsize=8)
+def _keyring(keyring_path: str, legacy_path: str, _stamp) -> codes.Keyring:
+    return codes.load_keyring(Path(keyring_path), Path(legacy_path))
+
+
+def _keyring_path() -> str:
+    return current_app.config.get("TICKET_KEYRING_FILE") or str(
+        Path(current_app.config["TICKET_SIGNING_KEY_FILE"]).with_name("ticket_signing_keys.json"))
+
+
+def keyring() -> codes.Keyring:
+    """The ticket signing keys. Read again whenever the keyring file changes, so a rotation reaches every
+    worker (every host sharing the file) at its next request."""
+    path = _keyring_path()
+    try:
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except FileNotFoundError:
+        stamp = None
+    return _keyring(path, current_app.config["TICKET_SIGNING_KEY_FILE"], stamp)
 
 
 def signing_key():
-    """The Ed25519 key (read once per process; every worker reads the same file)."""
-    return _key(current_app.config["TICKET_SIGNING_KEY_FILE"])
+    """The current Ed25519 key, which signs new codes."""
+    return keyring().signing_key
+
+
+def public_keys() -> dict:
+    """Every accepted public key by key id (codes name the key that signed them)."""
+    return keyring().public_keys()
+
+
+def rotate_key() -> codes.Keyring:
+    """A new current key; codes signed with the others keep scanning."""
+    return codes.rotate(Path(_keyring_path()), Path(current_app.config["TICKET_SIGNING_KEY_FILE"]))
+
+
+def retire_key(key_id: int) -> codes.Keyring:
+    return codes.retire(Path(_keyring_path()), Path(current_app.config["TICKET_SIGNING_KEY_FILE"]), key_id)
 
 
 def code_for(ticket: Ticket) -> str:
-    return codes.encode(signing_key(), ticket.id, ticket.session_id, ticket.seat_id, ticket.issue_no)
+    ring = keyring()
+    return codes.encode(ring.signing_key, ticket.id, ticket.session_id, ticket.seat_id, ticket.issue_no,
+                        key_id=ring.current)
 
 
 def check(code: str) -> Ticket:
     """A code the gate may let in: genuine, of a live ticket, of its current issue. Raises InvalidCode
     (with a reason: invalid, void, revoked) otherwise. The signature is checked before the database."""
-    claim = codes.verify(signing_key().public_key(), code)
+    claim = codes.verify(public_keys(), code)
     ticket = db.session.get(Ticket, claim.ticket_id)
     if ticket is None or (ticket.session_id, ticket.seat_id) != (claim.session_id, claim.seat_id):
         raise codes.InvalidCode("invalid")
