@@ -72,6 +72,10 @@ def chain_app(request):
 
 @pytest.fixture
 def world(chain_app):
+    return build_world()
+
+
+def build_world() -> dict:
     """Organizations, users of every role, a festival with a session whose gates are open, an entrance."""
     from ticketing.accounts.services import save_organization, save_user
     from ticketing.festivals.services import save_festival

@@ -314,7 +314,7 @@ def void_order(actor, order_id: str, reason: str, ticket_ids: list[str] | None =
     whole = ticket_ids is None or order.status == "void" and not before
     audit.record(actor, "order.void" if whole else "order.void_tickets", "order", order.id, {"status": status_before},
                  {"status": order.status, "reason": order.void_reason, "refund_satang": amount, "method": method,
-                  "tickets": [t.id for t in chosen]})
+                  "tickets": [t.id for t in chosen]}, organization_id=order.organization_id)
     return order
 
 
