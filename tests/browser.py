@@ -1,5 +1,6 @@
 """Helpers for browser tests: a real HTTP server on the test database and Debian's Chromium."""
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -16,6 +17,31 @@ BROWSER_HINT = ("Chromium not found at /usr/bin/chromium: `apt-get install chrom
                 "(REQUIRE_BROWSER=1 turns this skip into a failure)")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _as_function(expression: str) -> str:
+    """Playwright polls a ``wait_for_function`` *expression* (not a function) with ``eval``, which the site's
+    Content-Security-Policy (no 'unsafe-eval') refuses in the page; an arrow function it calls directly."""
+    if re.match(r"\s*(async\b|function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)", expression):
+        return expression
+    return f"() => ({expression})"
+
+
+def _csp_safe_wait_for_function(original):
+    def wait_for_function(self, expression, *args, **kwargs):
+        return original(self, _as_function(expression), *args, **kwargs)
+    return wait_for_function
+
+
+try:
+    from playwright.sync_api import Frame, Page
+except ImportError:  # no Playwright: require_browser() skips
+    pass
+else:
+    for _cls in (Page, Frame):
+        if not getattr(_cls.wait_for_function, "csp_safe", False):
+            _cls.wait_for_function = _csp_safe_wait_for_function(_cls.wait_for_function)
+            _cls.wait_for_function.csp_safe = True
 
 
 def require_browser():
