@@ -29,8 +29,11 @@ def http_error_response(err: HTTPException):
     fields = None
     if err.code == 422:
         fields = getattr(err, "data", {}).get("messages") or getattr(err, "exc", None) and err.exc.messages
-    return error_response(err.code or 500, codes.get(err.code, "error"),
-                          messages.get(err.code, err.description or ""), fields)
+    response, status = error_response(err.code or 500, codes.get(err.code, "error"),
+                                      messages.get(err.code, err.description or ""), fields)
+    if getattr(err, "valid_methods", None):  # 405 says which methods are allowed (RFC 9110)
+        response.headers["Allow"] = ", ".join(err.valid_methods)
+    return response, status
 
 
 def require_user():
@@ -84,5 +87,8 @@ def register_api(app) -> None:
             return http_error_response(err)
         return err
 
+    from .schemas import OPENAPI_RULES
+    for name, rules in OPENAPI_RULES.items():  # what marshmallow fields cannot say (schemas.OPENAPI_RULES)
+        api.spec.components.schemas[name].update(rules)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

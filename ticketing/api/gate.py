@@ -6,7 +6,7 @@ from functools import cache
 from flask import Response, request
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
+from .parsing import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..accounts.access import may_scan

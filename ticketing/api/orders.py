@@ -2,7 +2,8 @@
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+from .parsing import Blueprint
 
 from ..accounts.access import may_see_order
 from ..errors import Forbidden, Invalid, NotFound
@@ -17,21 +18,23 @@ from ..tickets.codes import public_pem
 from ..tickets.services import keyring, revocations
 from ..tickets.views import pdf_response
 from .views import session_or_404
-from .schemas import (ApiErrorSchema, OrderCreateSchema, OrderListSchema, OrderQuerySchema, OrderSchema,
-                      PublicKeySchema, RevocationSchema, VoidSchema)
+from .schemas import (ApiErrorSchema, IdempotencyHeaderSchema, OrderCreateSchema, OrderListSchema,
+                      OrderQuerySchema, OrderSchema, PublicKeySchema, RevocationSchema, VoidSchema)
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1", description="Counter sales")
 
 
 @bp.route("/orders", methods=["POST"])
 @bp.arguments(OrderCreateSchema)
+@bp.arguments(IdempotencyHeaderSchema, location="headers")
 @bp.response(201, OrderSchema)
-@bp.alt_response(409, schema=ApiErrorSchema, description="seats_taken: some seats were sold meanwhile")
+@bp.alt_response(409, schema=ApiErrorSchema, description="seats_taken: some seats were sold meanwhile; "
+                                                          "idempotency_key_reused: the key made another order")
 @bp.alt_response(403, schema=ApiErrorSchema, description="seats the caller may not sell")
 @commits
-def create_order(args):
+def create_order(args, headers):
     """Sell seats. Send an `Idempotency-Key` header so that a retried request returns the first order."""
-    key = request.headers.get("Idempotency-Key") or None
+    key = headers.get("idempotency_key") or None
     seat_ids = args.get("seat_ids")
     if "best_available" in args:
         earlier = services.existing_order(current_user, key, args["session_id"], args["payment_method"],
@@ -46,7 +49,19 @@ def create_order(args):
         seat_ids = best_available(current_user, session, wanted["count"], wanted["category"], wanted["section"])
     payment = services.PaymentInput(args["payment_method"], args.get("received_satang"), args["reference"],
                                     args["reason"])
-    return services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"], idempotency_key=key)
+    try:
+        return services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"],
+                             idempotency_key=key)
+    except IntegrityError:
+        # Two requests with one Idempotency-Key at the same moment: the later one's order collides with the
+        # earlier one's on (seller, key) once that commits. Answer as to a retry: the first order when the
+        # bodies agree, else 409 idempotency_key_reused (existing_order); any other collision is a fault.
+        db.session.rollback()
+        same = {"count": args["best_available"]["count"]} if "best_available" in args else {"seat_ids": seat_ids}
+        earlier = services.existing_order(current_user, key, args["session_id"], args["payment_method"], **same)
+        if earlier is None:
+            raise
+        return earlier
 
 
 def _visible_order(order_id: str) -> Order:

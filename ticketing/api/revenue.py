@@ -1,7 +1,7 @@
 """The settlement statement as JSON (the same figures as the CSV, XLSX and PDF exports)."""
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
+from .parsing import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from ..accounts.access import organization_scope

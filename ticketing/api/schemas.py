@@ -1,4 +1,5 @@
 """Marshmallow schemas: the single declaration behind validation and the OpenAPI document."""
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..money import MAX_SATANG
@@ -92,10 +93,12 @@ class BestAvailableSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
-    """Send either ``seat_ids`` or ``best_available``, not both."""
+    """Send either ``seat_ids`` or ``best_available``, not both (``oneOf`` in the OpenAPI document)."""
     session_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
-    seat_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), metadata={"description": "or best_available"})
-    best_available = fields.Nested(BestAvailableSchema, metadata={"description": "or seat_ids"})
+    seat_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE),
+                           metadata={"description": "the seats to sell; send this or best_available, not both"})
+    best_available = fields.Nested(BestAvailableSchema, metadata={
+        "description": "let the server choose the best seats; send this or seat_ids, not both"})
     payment_method = fields.String(required=True, validate=validate.OneOf(
         ["cash", "transfer", "promptpay", "complimentary"]))
     received_satang = fields.Integer(strict=True, validate=validate.Range(0, MAX_SATANG),
@@ -171,10 +174,15 @@ class OrderQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["paid", "partly_void", "void"]))
     method = fields.String(validate=validate.OneOf(["cash", "transfer", "promptpay", "card", "complimentary"]))
     from_ = fields.Date(data_key="from", metadata={"description": "first day (in Ubon), included"})
-    to = fields.Date(metadata={"description": "last day (in Ubon), included"})
+    to = fields.Date(metadata={"description": "last day (in Ubon), included; not before `from`"})
     cursor = fields.String(validate=validate.Length(max=200),
                            metadata={"description": "next_cursor of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("to") and data.get("from_") and data["to"] < data["from_"]:
+            raise ValidationError(_("The last day comes before the first day."), "to")
 
 
 class OrderListSchema(Schema):
@@ -213,3 +221,18 @@ class PublicKeySchema(Schema):
     key_id = fields.Integer(metadata={"description": "the current key's id"})
     keys = fields.List(fields.Nested(KeySchema), metadata={
         "description": "every accepted key: codes signed with an older key keep scanning after a rotation"})
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(data_key="Idempotency-Key", validate=validate.Length(max=100), metadata={
+        "description": "up to 100 characters, new for each sale: a retried request with the same key and the same "
+                       "body gets the first order back; the same key with another body is refused with 409 "
+                       "idempotency_key_reused"})
+
+
+#: what the OpenAPI document states that a marshmallow field cannot: merged into the named component
+#: schemas by ``api.register_api``
+OPENAPI_RULES = {
+    "OrderCreate": {"oneOf": [{"required": ["seat_ids"], "not": {"required": ["best_available"]}},
+                              {"required": ["best_available"], "not": {"required": ["seat_ids"]}}]},
+}

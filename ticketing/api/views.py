@@ -1,6 +1,6 @@
 """GET endpoints for festivals, sessions and seats (sales come with the counter capability)."""
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from .parsing import Blueprint
 
 from ..errors import NotFound
 from ..extensions import db
