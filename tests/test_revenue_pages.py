@@ -117,7 +117,7 @@ def test_exports_match_the_json_statement_to_the_satang(client, day_of_sales):
             for key in ("gross_satang", "refunds_satang", "share_satang", "custody_satang", "net_to_central_satang"):
                 assert int(row[key]) == line[key], key
     book = openpyxl.load_workbook(io.BytesIO(client.get("/revenue/statement.xlsx", query_string=query).data))
-    assert len(book.sheetnames) == 1 + len(by_code)
+    assert len(book.sheetnames) == 1 + len(by_code) + 1  # the summary, each organization, the online shop
     pdf = client.get("/revenue/statement.pdf", query_string=query)
     assert pdf.data.startswith(b"%PDF")
 

@@ -24,6 +24,7 @@ tickets_cli = AppGroup("tickets", help="Ticket PDFs and signing keys.")
 revenue_cli = AppGroup("revenue", help="Revenue split, ledger and statements.")
 seating_cli = AppGroup("seating", help="Seating map files.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit log: verify, export, compare.")
+shop_cli = AppGroup("shop", help="The online shop: reconciliation with Stripe.")
 lang_option = click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True,
                            help="Language of the messages.")
 
@@ -343,12 +344,56 @@ def restore_command(path, yes):
         click.echo("audit chain: not checked (run `flask --app wsgi db upgrade` first)")
 
 
+@shop_cli.command("reconcile")
+@click.option("--from", "first", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="first Ubon day, YYYY-MM-DD")
+@click.option("--to", "last", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="last Ubon day, YYYY-MM-DD (included)")
+@lang_option
+def shop_reconcile(first, last, lang):
+    """Compare the online orders of the days FROM to TO with Stripe's payments and refunds: one line per
+    difference and a summary; exit 1 when there is a difference, 2 when Stripe is not configured or
+    cannot be reached."""
+    from flask_babel import gettext as _
+
+    from .money import format_thb
+    from .shop import stripe_gateway
+    from .shop.admin import day_bounds
+    from .shop.reconcile import reconcile
+
+    with force_locale(lang):
+        if not stripe_gateway.enabled():
+            click.echo(_("Online payment is not configured (STRIPE_SECRET_KEY): there is nothing at Stripe to "
+                         "compare with."), err=True)
+            sys.exit(2)
+        if last < first:
+            _fail(_("The end date must not be before the start date."))
+        try:
+            result = reconcile(*day_bounds(first.date(), last.date()))
+        except ServiceError as err:
+            click.echo(err.message, err=True)
+            sys.exit(2)
+
+        def baht(satang):
+            return "-" if satang is None else format_thb(satang)
+        for d in result.differences:
+            click.echo(_("%(kind)s %(reference)s order %(order)s: ours %(ours)s, Stripe %(stripe)s baht: %(what)s",
+                         kind=d.kind, reference=d.reference, order=(d.order_id or "-")[:8].upper(),
+                         ours=baht(d.ours_satang), stripe=baht(d.stripe_satang), what=d.what))
+        click.echo(_("%(n)d differences; Stripe listed %(payments)d payments and %(refunds)d refunds from %(first)s "
+                     "to %(last)s.", n=len(result.differences), payments=result.payments, refunds=result.refunds,
+                     first=first.date().isoformat(), last=last.date().isoformat()))
+        if result.differences:
+            sys.exit(1)
+
+
 def register_cli(app) -> None:
     app.cli.add_command(tickets_cli)
     app.cli.add_command(revenue_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(seating_cli)
+    app.cli.add_command(shop_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

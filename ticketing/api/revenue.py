@@ -48,6 +48,8 @@ class ShareLineSchema(Schema):
     basis_points = fields.Integer(allow_none=True, metadata={"description": "the rule's rate, 1/100 of a percent"})
     fixed_satang = fields.Integer(allow_none=True, metadata={"description": "or its fixed amount per ticket"})
     amount_satang = fields.Integer()
+    fee = fields.Boolean(metadata={"description": "true: the entries moving a payment processor's fee out of the "
+                                                  "central fund's share (not a rule's split)"})
 
 
 class OrganizationStatementSchema(Schema):
@@ -64,11 +66,23 @@ class OrganizationStatementSchema(Schema):
     shares = fields.List(fields.Nested(ShareLineSchema), metadata={"description": "shares by kind, rule and rate"})
 
 
+class OnlineSalesSchema(Schema):
+    code = fields.String(metadata={"description": "always 'online'"})
+    categories = fields.List(fields.Nested(CategoryLineSchema))
+    tickets_sold, gross_satang = fields.Integer(), fields.Integer()
+    tickets_voided, refunds_satang = fields.Integer(), fields.Integer()
+    net_sales_satang = fields.Integer(metadata={"description": "gross - refunds"})
+    fees_satang = fields.Integer(metadata={"description": "the payment processor's (Stripe's) fees on these orders; "
+                                                         "the central fund's fees_satang includes them"})
+
+
 class CentralSummarySchema(Schema):
     gross_satang, refunds_satang = fields.Integer(), fields.Integer()
     shares_to_organizations_satang, central_share_satang = fields.Integer(), fields.Integer()
-    fees_satang, expenses_satang, custody_satang, net_satang = (fields.Integer(), fields.Integer(),
-                                                                fields.Integer(), fields.Integer())
+    fees_satang = fields.Integer(metadata={"description": "payment processor fees (online orders), part of "
+                                                         "central_share_satang"})
+    expenses_satang, custody_satang = fields.Integer(), fields.Integer()
+    net_satang = fields.Integer(metadata={"description": "central_share - fees - expenses"})
     net_sales_satang = fields.Integer(metadata={"description": "gross - refunds"})
     receivable_satang = fields.Integer(metadata={"description": "what members are to remit to it in total"})
     payable_satang = fields.Integer(metadata={"description": "what it owes members in total"})
@@ -86,6 +100,9 @@ class StatementSchema(Schema):
         "description": "[start, end) parts of the period outside every closed period: figures there may change"})
     organizations = fields.List(fields.Nested(OrganizationStatementSchema))
     central = fields.Nested(CentralSummarySchema, metadata={"description": "treasurers and admins only"})
+    online = fields.Nested(OnlineSalesSchema, metadata={
+        "description": "the online shop's line (orders with no selling organization, paid to the central fund); "
+                       "treasurers and admins, in the statement of every organization only"})
 
 
 @bp.route("/revenue/statement")
@@ -111,4 +128,5 @@ def statement(args):
     result = statements.build(args["festival"], starts_at, ends_at, only).to_dict()
     if only is not None:
         result.pop("central")
+        result.pop("online")
     return result

@@ -7,6 +7,12 @@ is recomputed from the raw tables and tied both ways to its tickets, payment, re
 voided tickets and refunds. So an edit made straight in the database (moving money between parties,
 changing an order's seller, a ticket's price or a used rule, deleting a payment with its entries) is
 named with the order's id and what differs.
+
+A payment processor's fee (Stripe's, on an online order) is two entries of source ``fee`` that move it
+from the central fund's share to a ``processor_fee`` line (``ledger.fees``). The recomputation leaves
+them out (they are not part of the split) and checks them on their own: only on online orders, both for
+the central fund, one ``processor_fee`` and one ``central_share`` line adding up to zero, the fee
+between nothing and what was paid.
 """
 from collections import defaultdict
 from datetime import timedelta
@@ -101,10 +107,11 @@ def order_problems() -> list[str]:
     refunds = _grouped(select(Refund.order_id, Refund.amount_satang, Refund.custodian_id))
     entries = _grouped(select(LedgerEntry.order_id, LedgerEntry.source, LedgerEntry.kind, LedgerEntry.organization_id,
                               LedgerEntry.amount_satang, LedgerEntry.rule_version, LedgerEntry.festival_id,
-                              LedgerEntry.session_id, LedgerEntry.id))
+                              LedgerEntry.session_id, LedgerEntry.id, LedgerEntry.share_kind))
     found = []
     for order in db.session.execute(select(Order.id, Order.session_id, Order.organization_id, Order.status,
-                                           Order.total_satang, Order.created_at).order_by(Order.created_at, Order.id)):
+                                           Order.total_satang, Order.created_at, Order.channel)
+                                    .order_by(Order.created_at, Order.id)):
         found += [_("order %(id)s: %(problem)s", id=order.id, problem=p) for p in _one_order(
             order, festival_of.get(order.session_id), tickets.get(order.id, []), payments.get(order.id, []),
             refunds.get(order.id, []), entries.get(order.id, []), rules, versions, codes, central, names)]
@@ -199,6 +206,31 @@ def _one_order(order, festival_id, tickets, payments, refunds, entries, rules, v
     if _per_party(back, share=False) != returned:
         found.append(_("the money given back differs from its refunds: %(what)s",
                        what=_differences(_per_party(back, share=False), returned, names)))
+    found += _fee_problems(order, [e for e in entries if e.source == "fee"], paid, central, names)
+    return found
+
+
+def _fee_problems(order, fees, paid: int, central, names) -> list[str]:
+    """A payment processor's fee: two share entries of the central fund (``processor_fee`` +fee,
+    ``central_share`` -fee), on online orders only."""
+    if not fees:
+        return []
+    found = []
+    if order.channel != "online":
+        found.append(_("it has payment processor fee entries, but it was not sold online (channel %(channel)s)",
+                       channel=order.channel))
+    total = sum(e.amount_satang for e in fees)
+    if total:
+        found.append(_("its payment processor fee entries add up to %(total)d, not zero", total=total))
+    for e in fees:
+        if e.kind != "share" or e.share_kind not in ("processor_fee", "central_share") or e.organization_id != central:
+            found.append(_("fee entry %(entry)d is a %(kind)s line for %(party)s; a fee moves only the central "
+                           "fund's share", entry=e.id, kind=e.share_kind or e.kind,
+                           party=names.get(e.organization_id, e.organization_id)))
+    fee = sum(e.amount_satang for e in fees if e.share_kind == "processor_fee")
+    if not 0 <= fee <= paid:
+        found.append(_("its payment processor fee is %(fee)d, outside 0 to what was paid (%(paid)d)",
+                       fee=fee, paid=paid))
     return found
 
 
@@ -220,6 +252,8 @@ def _statement_problems() -> list[str]:
             found += statement_problems(statements.build(festival.id, bounds[0], bounds[1] + timedelta(seconds=1)))
     for period in db.session.scalars(select(ClosedPeriod)):
         now = statements.build(period.festival_id, period.starts_at, period.ends_at).to_dict()
+        if "online" not in period.snapshot:  # closed before statements had the online line
+            now.pop("online")
         if figures(now) != figures(period.snapshot):
             found.append(f"closed period {period.id} ({period.starts_at:%Y-%m-%d %H:%M}): the ledger no longer "
                          "matches the statement as closed")
@@ -245,7 +279,7 @@ def figures(statement: dict) -> dict:
         if any(numbers.values()) or categories:
             organizations[line["organization_id"]] = (numbers, categories)
     central = {k: v for k, v in (statement.get("central") or {}).items() if k not in ADDED_IN_0005}
-    return {"organizations": organizations, "central": central}
+    return {"organizations": organizations, "central": central, "online": statement.get("online")}
 
 
 def statement_problems(statement) -> list[str]:
@@ -270,4 +304,16 @@ def statement_problems(statement) -> list[str]:
         found.append(f"festival {statement.festival_id}: organization shares do not add up")
     if c.custody_satang + c.receivable_satang - c.payable_satang != c.central_share_satang:
         found.append(f"festival {statement.festival_id}: central fund held + receivable - payable != its share")
+    online = statement.online
+    if online is not None:
+        for what in ("gross_satang", "refunds_satang"):
+            if sum(getattr(line, what) for line in statement.organizations) + getattr(online, what) != getattr(c, what):
+                found.append(f"festival {statement.festival_id}: organizations' and online {what} do not add up "
+                             "to the festival's")
+        if online.net_sales_satang != online.gross_satang - online.refunds_satang:
+            found.append(f"festival {statement.festival_id}: online net sales != gross - refunds")
+        if sum(cat.tickets for cat in online.categories) != online.tickets_sold:
+            found.append(f"festival {statement.festival_id}: online category tickets do not add up to tickets sold")
+        if online.fees_satang != c.fees_satang:
+            found.append(f"festival {statement.festival_id}: payment processor fees outside the online orders")
     return found

@@ -2,6 +2,7 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..accounts.models import Organization
@@ -33,6 +34,8 @@ def breakdowns(festival_id: int, starts_at: datetime, ends_at: datetime,
     by_org = rows(select(org_name, net).join(Order, Order.id == LedgerEntry.order_id)
                   .outerjoin(Organization, Organization.id == Order.organization_id).where(*in_period)
                   .group_by(org_name, Organization.position).order_by(Organization.position))
+    # online orders have no selling organization: their bar is the online shop's
+    by_org = [(_("Online shop") if label == "-" else label, amount) for label, amount in by_org]
     by_session = rows(select(session_name, net).join(FestivalSession, FestivalSession.id == LedgerEntry.session_id)
                       .where(*in_period).group_by(session_name, FestivalSession.starts_at)
                       .order_by(FestivalSession.starts_at))

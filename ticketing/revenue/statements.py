@@ -6,7 +6,7 @@ refund made after a period was closed lands in the period it was made in, never 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..accounts.models import Organization
 from ..extensions import db
@@ -38,6 +38,9 @@ class ShareLine:
     basis_points: int | None
     fixed_satang: int | None
     amount_satang: int = 0
+    #: the entries (source ``fee``) that move a payment processor's fee out of the central fund's share
+    #: into its ``processor_fee`` line (``ledger.fees``), rather than the split of a sale
+    fee: bool = False
 
 
 @dataclass
@@ -70,6 +73,28 @@ class OrganizationStatement:
     net_to_central_satang: int = 0
 
 
+ONLINE = "online"
+
+
+@dataclass
+class OnlineSales:
+    """The online shop's line: orders of channel ``online`` have no selling organization; the buyer paid
+    the central fund's account (Stripe), their split goes to the central fund and the operators, and the
+    payment processor's fee is the central fund's cost (already in ``CentralSummary.fees_satang``)."""
+    code: str = ONLINE
+    categories: list[CategoryLine] = field(default_factory=list)
+    #: tickets paid for in the period, and what was paid
+    tickets_sold: int = 0
+    gross_satang: int = 0
+    #: tickets voided and money refunded (through Stripe) in the period (positive numbers)
+    tickets_voided: int = 0
+    refunds_satang: int = 0
+    #: gross - refunds
+    net_sales_satang: int = 0
+    #: the payment processor's fees on these orders (a refund does not give them back)
+    fees_satang: int = 0
+
+
 @dataclass
 class CentralSummary:
     gross_satang: int = 0
@@ -77,7 +102,8 @@ class CentralSummary:
     #: shares earned by the member organizations
     shares_to_organizations_satang: int = 0
     central_share_satang: int = 0
-    #: payment processor fees (charged to the central fund); none while there is no card channel
+    #: payment processor fees (Stripe's, on online orders), charged to the central fund: part of its
+    #: share (``processor_fee`` lines), taken off in ``net_satang``
     fees_satang: int = 0
     expenses_satang: int = 0
     #: money held in the central fund's own accounts
@@ -112,6 +138,8 @@ class Statement:
     #: the parts of the period outside every closed period, [start, end) in ISO 8601: figures there
     #: may still change (empty when the statement is closed)
     open_parts: list[list[str]] = field(default_factory=list)
+    #: the online shop's line (no selling organization); None in one organization's statement
+    online: OnlineSales | None = None
 
     @property
     def partly_closed(self) -> bool:
@@ -140,16 +168,18 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
              if organization_id in (None, o.id)}
     summary = CentralSummary()
     # Shares (by kind, rule version and rate) and custody per party.
-    detail = (LedgerEntry.share_kind, LedgerEntry.rule_version, LedgerEntry.basis_points, LedgerEntry.fixed_satang)
-    for org_id, kind, share_kind, version, bps, fixed, amount in db.session.execute(
+    moved_fee = case((LedgerEntry.source == "fee", 1), else_=0)
+    detail = (LedgerEntry.share_kind, LedgerEntry.rule_version, LedgerEntry.basis_points, LedgerEntry.fixed_satang,
+              moved_fee)
+    for org_id, kind, share_kind, version, bps, fixed, fee, amount in db.session.execute(
             select(LedgerEntry.organization_id, LedgerEntry.kind, *detail, func.sum(LedgerEntry.amount_satang))
             .where(in_period).group_by(LedgerEntry.organization_id, LedgerEntry.kind, *detail)
             .order_by(LedgerEntry.organization_id, LedgerEntry.share_kind, LedgerEntry.rule_version,
-                      LedgerEntry.basis_points, LedgerEntry.fixed_satang)):
+                      LedgerEntry.basis_points, LedgerEntry.fixed_satang, moved_fee)):
         amount = int(amount)
         if kind == "share":
             _add_share(summary if central and org_id == central.id else lines.get(org_id),
-                       ShareLine(share_kind, version, bps, fixed, amount))
+                       ShareLine(share_kind, version, bps, fixed, amount, bool(fee)))
         if share_kind == "processor_fee":
             summary.fees_satang += amount
         if central and org_id == central.id:
@@ -161,22 +191,31 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
             setattr(lines[org_id], f"{kind}_satang", getattr(lines[org_id], f"{kind}_satang") + amount)
         if kind == "share" and (not central or org_id != central.id):
             summary.shares_to_organizations_satang += amount
-    # Gross and refunds per selling organization (custody entries are exactly the money paid / returned).
-    for seller, source, amount in db.session.execute(
-            select(Order.organization_id, LedgerEntry.source, func.sum(LedgerEntry.amount_satang))
+    online = OnlineSales() if organization_id is None else None
+    # Gross and refunds per selling organization, and the online shop's (custody entries are exactly the
+    # money paid / returned).
+    for seller, channel, source, amount in db.session.execute(
+            select(Order.organization_id, Order.channel, LedgerEntry.source, func.sum(LedgerEntry.amount_satang))
             .join(Order, Order.id == LedgerEntry.order_id).where(in_period, LedgerEntry.kind == "custody")
-            .group_by(Order.organization_id, LedgerEntry.source)):
+            .group_by(Order.organization_id, Order.channel, LedgerEntry.source)):
         amount = int(amount)
         if source == "sale":
             summary.gross_satang += amount
         else:
             summary.refunds_satang -= amount
-        if seller in lines:
+        line = lines.get(seller) if channel != ONLINE else online
+        if line is not None:
             if source == "sale":
-                lines[seller].gross_satang += amount
+                line.gross_satang += amount
             else:
-                lines[seller].refunds_satang -= amount
-    _ticket_counts(festival_id, in_period, starts_at, ends_at, lines)
+                line.refunds_satang -= amount
+    if online is not None:
+        online.fees_satang = int(db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_satang), 0)).join(Order, Order.id == LedgerEntry.order_id)
+            .where(in_period, Order.channel == ONLINE, LedgerEntry.source == "fee",
+                   LedgerEntry.share_kind == "processor_fee")))
+        online.net_sales_satang = online.gross_satang - online.refunds_satang
+    _ticket_counts(festival_id, in_period, starts_at, ends_at, lines, online)
     summary.expenses_satang = expenses_total(festival_id, starts_at, ends_at)
     summary.net_satang = summary.central_share_satang - summary.fees_satang - summary.expenses_satang
     for line in lines.values():
@@ -185,7 +224,7 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     summary.net_sales_satang = summary.gross_satang - summary.refunds_satang
     for owner in [*lines.values(), summary]:  # as a seller first, then as an operator
         owner.shares.sort(key=lambda share: (SHARE_KINDS.index(share.kind) if share.kind in SHARE_KINDS else 9,
-                                             share.rule_version or 0))
+                                             share.fee, share.rule_version or 0))
     summary.receivable_satang = sum(line.net_to_central_satang for line in lines.values()
                                     if line.net_to_central_satang > 0)
     summary.payable_satang = -sum(line.net_to_central_satang for line in lines.values()
@@ -195,7 +234,7 @@ def build(festival_id: int, starts_at: datetime, ends_at: datetime, organization
     return Statement(festival_id, festival.name_th, festival.name_en, starts_at.isoformat(), ends_at.isoformat(),
                      utcnow().isoformat(), not still_open, list(lines.values()),
                      summary if organization_id is None else None,
-                     [[a.isoformat(), b.isoformat()] for a, b in still_open])
+                     [[a.isoformat(), b.isoformat()] for a, b in still_open], online)
 
 
 def _add_share(line, share: ShareLine) -> None:
@@ -203,8 +242,8 @@ def _add_share(line, share: ShareLine) -> None:
     if line is None or not share.amount_satang:
         return
     for known in line.shares:
-        if (known.kind, known.rule_version, known.basis_points, known.fixed_satang) == \
-                (share.kind, share.rule_version, share.basis_points, share.fixed_satang):
+        if (known.kind, known.rule_version, known.basis_points, known.fixed_satang, known.fee) == \
+                (share.kind, share.rule_version, share.basis_points, share.fixed_satang, share.fee):
             known.amount_satang += share.amount_satang
             break
     else:
@@ -216,31 +255,36 @@ def _add_share(line, share: ShareLine) -> None:
             line.operator_fee_satang += share.amount_satang
 
 
-def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines) -> None:
-    """Tickets paid for (by category), voided and given away in the period, per selling organization."""
-    for seller, source, code, th, en, count, gross in db.session.execute(
-            select(Order.organization_id, LedgerEntry.source, PriceCategory.code, PriceCategory.name_th,
+def _ticket_counts(festival_id, in_period, starts_at, ends_at, lines, online: OnlineSales | None) -> None:
+    """Tickets paid for (by category), voided and given away in the period, per selling organization
+    and for the online shop."""
+    def line_of(seller, channel):
+        return online if channel == ONLINE else lines.get(seller)
+    for seller, channel, code, th, en, count, gross in db.session.execute(
+            select(Order.organization_id, Order.channel, PriceCategory.code, PriceCategory.name_th,
                    PriceCategory.name_en, func.count(Ticket.id), func.sum(Ticket.price_satang))
             .select_from(LedgerEntry).join(Order, Order.id == LedgerEntry.order_id)
             .join(Ticket, Ticket.order_id == Order.id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
             .where(in_period, LedgerEntry.kind == "custody", LedgerEntry.source == "sale")
-            .group_by(Order.organization_id, LedgerEntry.source, PriceCategory.code, PriceCategory.name_th,
+            .group_by(Order.organization_id, Order.channel, PriceCategory.code, PriceCategory.name_th,
                       PriceCategory.name_en).order_by(PriceCategory.code)):
-        if seller not in lines:
+        line = line_of(seller, channel)
+        if line is None:
             continue
-        line = lines[seller]
         line.tickets_sold += count
         line.categories.append(CategoryLine(code, th, en, count, int(gross)))
     # Tickets refunded in the period: each refund names its tickets (one refund may be one ticket of an
     # order); its ledger entries carry the refund's own time.
-    for seller, count in db.session.execute(
-            select(Order.organization_id, func.count(Ticket.id)).select_from(Refund)
+    for seller, channel, count in db.session.execute(
+            select(Order.organization_id, Order.channel, func.count(Ticket.id)).select_from(Refund)
             .join(Ticket, Ticket.refund_id == Refund.id).join(Order, Order.id == Refund.order_id)
             .join(FestivalSession, FestivalSession.id == Order.session_id)
             .where(FestivalSession.festival_id == festival_id, Refund.amount_satang > 0,
-                   Refund.created_at >= starts_at, Refund.created_at < ends_at).group_by(Order.organization_id)):
-        if seller in lines:
-            lines[seller].tickets_voided += count
+                   Refund.created_at >= starts_at, Refund.created_at < ends_at)
+            .group_by(Order.organization_id, Order.channel)):
+        line = line_of(seller, channel)
+        if line is not None:
+            line.tickets_voided += count
     for seller, count in db.session.execute(
             select(Order.organization_id, func.count(Ticket.id)).join(Ticket, Ticket.order_id == Order.id)
             .join(FestivalSession, FestivalSession.id == Order.session_id)

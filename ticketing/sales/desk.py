@@ -91,9 +91,14 @@ def show(order_id):
 
 def _page(order: Order, form: RefundForm | None = None, status: int = 200):
     lines = list(zip(order.tickets, receipt_lines(order)))
+    may_change = may_change_order(current_user, order)
+    # an online order's money goes back through Stripe (the shop's admin refund), never as cash or a transfer
+    online = order.channel == "online"
     return render_template("orders/order.html", order=order, lines=lines, refunds=refunds_of(order),
                            emails=emails_sent(order), trail=audit_trail(order), action_names=ACTION_NAMES,
-                           may_change=may_change_order(current_user, order), form=form or RefundForm(),
+                           may_change=may_change, may_void=may_change and order.status != "void" and (
+                               not online or current_user.has_role("admin")),
+                           online=online, form=form or RefundForm(),
                            email_form=EmailForm(email=order.buyer_email), methods=METHOD_NAMES,
                            phone_link=phone_url(order), chosen=set(request.form.getlist("ticket_ids"))), status
 
@@ -119,6 +124,9 @@ def email(order_id):
 @roles_required("seller", "admin")
 def void(order_id):
     order = order_or_abort(order_id, may_change_order)
+    if order.channel == "online":
+        flash(_("An online order is refunded through Stripe, with the form on its page."), "error")
+        return redirect(url_for(".show", order_id=order.id))
     form = RefundForm()
     ticket_ids = request.form.getlist("ticket_ids")
 

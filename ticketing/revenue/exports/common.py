@@ -88,9 +88,26 @@ def kind_words(kind: str) -> tuple[str, str]:
     return kind, kind
 
 
+def online_name() -> tuple[str, str]:
+    """The online shop's line (orders with no selling organization), in Thai and English."""
+    return in_both("Online shop")
+
+
+def online_rows(online) -> list[tuple[tuple[str, str], int]]:
+    """The online shop's money: sales, refunds, net sales and the payment processor's fees (satang)."""
+    return [(in_both("Sales (baht)"), online.gross_satang),
+            (in_both("Refunded (baht)"), online.refunds_satang),
+            (in_both("Net sales (baht)"), online.net_sales_satang),
+            (in_both("Payment processor fees (baht)"), online.fees_satang)]
+
+
 def rate_words(line) -> tuple[str, str]:
     """The rule version and rate beside a share line, e.g. "rule v2, 10.00 %" or "rule v2, 20.00 baht
     per ticket"; the central fund's remainder says "the rest"."""
+    if getattr(line, "fee", False):  # not a rule's split: a fee moved from the central fund's share
+        if line.kind == "processor_fee":
+            return in_both("charged on online payments")
+        return in_both("less the payment processor's fees")
     version = "-" if line.rule_version is None else str(line.rule_version)
     if line.basis_points is not None:
         return _fill(in_both("rule v%(version)s, %(percent)s %%"), {"version": version,

@@ -7,7 +7,9 @@
 - **For machines** (``statement_csv``, ``/revenue/statement.csv?format=machine``): no BOM, English
   headings (``CSV_HEADER``), integer satang; one row per organization (record_type "organization"),
   one per share line ("share": share_kind, rule_version, basis_points or fixed_satang, amount_satang),
-  then one for the central fund ("central", with an empty organization_code).
+  then one for the online shop ("online": orders with no selling organization, organization_code
+  "online"; tickets, gross, refunds, net sales and the payment processor's fees in fees_satang) and one
+  for the central fund ("central", with an empty organization_code).
 """
 import csv
 import io
@@ -18,7 +20,7 @@ from ...i18n import in_both
 from ...money import format_thb
 from ..ledger_csv import safe
 from ..statements import Statement
-from .common import central_rows, kind_words, rate_words, whole
+from .common import central_rows, kind_words, online_name, rate_words, whole
 
 
 CSV_HEADER = ["record_type", "organization_code", "name_th", "name_en", "tickets_sold", "complimentary_tickets",
@@ -30,6 +32,7 @@ CSV_HEADER = ["record_type", "organization_code", "name_th", "name_en", "tickets
 ORGANIZATION_FIELDS = ["tickets_sold", "complimentary_tickets", "tickets_voided", "gross_satang", "refunds_satang",
                        "net_sales_satang", "commission_satang", "operator_fee_satang", "share_satang",
                        "custody_satang", "net_to_central_satang"]
+ONLINE_FIELDS = ["tickets_sold", "tickets_voided", "gross_satang", "refunds_satang", "net_sales_satang", "fees_satang"]
 CENTRAL_FIELDS = ["gross_satang", "refunds_satang", "net_sales_satang", "custody_satang",
                   "shares_to_organizations_satang", "central_share_satang", "fees_satang", "expenses_satang",
                   "net_satang", "receivable_satang", "payable_satang", "reconciled_satang"]
@@ -57,6 +60,12 @@ def statement_csv(statement: Statement) -> str:
         writer.writerow(row)
         for share in org.shares:
             writer.writerow(_share_row(safe(org.code), share))
+    if statement.online is not None:
+        online_th, online_en = online_name()
+        row = {"record_type": "online", "organization_code": statement.online.code, "name_th": safe(online_th),
+               "name_en": safe(online_en)}
+        row.update({key: whole(getattr(statement.online, key)) for key in ONLINE_FIELDS})
+        writer.writerow(row)
     if statement.central is not None:
         central_th, central_en = in_both("Central fund")
         row = {"record_type": "central", "organization_code": "", "name_th": safe(central_th),
@@ -86,6 +95,11 @@ def statement_csv_people(statement: Statement, lang: str) -> str:
                         + [format_thb(whole(getattr(org, key))) for key in (
                             "gross_satang", "refunds_satang", "net_sales_satang", "commission_satang",
                             "operator_fee_satang", "share_satang", "custody_satang", "net_to_central_satang")])
+    online = statement.online
+    if online is not None:  # no seller's share, held by the central fund: those columns stay empty
+        writer.writerow([online.code, online_name()[pick], whole(online.tickets_sold), "", whole(online.tickets_voided)]
+                        + [format_thb(whole(getattr(online, key))) for key in (
+                            "gross_satang", "refunds_satang", "net_sales_satang")] + ["", "", "", "", ""])
     writer.writerow([])
     writer.writerow([_("Code"), _("Organization"), _("Kind of share"), _("Rule and rate"), _("Amount (baht)")])
     for org in statement.organizations:

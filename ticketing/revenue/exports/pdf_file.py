@@ -13,7 +13,8 @@ from ...pdftext import draw, fit, register_fonts, text_width
 from ...i18n import in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
-from .common import central_rows, direction_words, generated_words, joined, period_words, share_rows
+from .common import (central_rows, direction_words, generated_words, joined, online_name, online_rows, period_words,
+                     share_rows)
 
 
 ACCENT = HexColor("#5b1a17")
@@ -56,6 +57,7 @@ class _Words:
     treasurer: tuple
     shares: tuple
     net: tuple
+    online_note: tuple
 
     @classmethod
     def make(cls):
@@ -68,7 +70,8 @@ class _Words:
                    in_both("Amount (baht)"), in_both("Signatures"),
                    in_both("Signed %(line)s representative of %(organization)s"),
                    in_both("Representative of %(organization)s"), in_both("Signed %(line)s treasurer"),
-                   in_both("Treasurer"), in_both("Shares by kind, with the rule and rate"), in_both("Net"))
+                   in_both("Treasurer"), in_both("Shares by kind, with the rule and rate"), in_both("Net"),
+                   in_both("Online orders have no selling organization: the central fund holds their money."))
 
 
 class _StatementPdf:
@@ -211,10 +214,10 @@ class _StatementPdf:
     WORDS_GAP = 8.2 * mm
     AFTER = 5 * mm
 
-    def _left_depth(self, org: OrganizationStatement) -> float:
-        """From the first baseline down to the last one of the category table and counts."""
+    def _left_depth(self, org, counts: int = 2) -> float:
+        """From the first baseline down to the last one of the category table and ``counts`` counts."""
         rows = max(1, len(org.categories))
-        return self.TABLE_HEAD + (rows - 1) * self.ROW + self.ROW + 2 * self.ROW + 1 * mm
+        return self.TABLE_HEAD + (rows - 1) * self.ROW + self.ROW + counts * self.ROW + 1 * mm
 
     def _right_depth(self) -> float:
         return 4 * self.FIGURE + self.WORDS_GAP
@@ -247,39 +250,10 @@ class _StatementPdf:
         self.ensure(self.organization_height(org))
         top = self.y
         # heading band: Thai name, English name beneath, code at the right
-        self.c.setFillColor(SHADE)
-        self.c.rect(LEFT, top - self.BAND, WIDTH, self.BAND, stroke=0, fill=1)
-        self.text(LEFT + 2 * mm, top - 4.8 * mm, org.name_th, 11.5, bold=True, max_width=WIDTH - 32 * mm)
-        self.text(LEFT + 2 * mm, top - 8.9 * mm, org.name_en, 8, color=GREY, max_width=WIDTH - 32 * mm)
-        self.text(RIGHT - 2 * mm, top - 4.8 * mm, org.code, 8.5, align="right", color=GREY, max_width=28 * mm)
+        self.band(top, org.name_th, org.name_en, org.code)
         y = top - self.FIRST
         # left: tickets by category, the total, then complimentary and voided tickets
-        name_x, tickets_x, sales_x, table_right = LEFT + 1 * mm, LEFT + 62 * mm, LEFT + 90 * mm, LEFT + 91 * mm
-        self.pair_stacked(name_x, y, w.category, 8.5, 40 * mm, bold=True, gap=3.2 * mm)
-        self.pair_stacked(tickets_x, y, w.tickets, 8.5, 18 * mm, bold=True, align="right", gap=3.2 * mm)
-        self.pair_stacked(sales_x, y, w.sales, 8.5, 26 * mm, bold=True, align="right", gap=3.2 * mm)
-        self.c.setStrokeColor(RULE)
-        self.c.setLineWidth(0.5)
-        self.c.line(LEFT, y - 4.8 * mm, table_right, y - 4.8 * mm)
-        ly = y - self.TABLE_HEAD
-        for line in org.categories:
-            self.pair_inline(name_x, ly, (line.name_th, line.name_en), 9, 44 * mm)
-            self.text(tickets_x, ly, f"{line.tickets:,}", 9, align="right", max_width=16 * mm)
-            self.text(sales_x, ly, format_thb(line.gross_satang), 9, align="right", max_width=26 * mm)
-            ly -= self.ROW
-        if not org.categories:
-            self.pair_inline(name_x, ly, w.no_sales, 8.5, 60 * mm)
-            ly -= self.ROW
-        self.c.setStrokeColor(RULE)
-        self.c.line(LEFT, ly + 3.6 * mm, table_right, ly + 3.6 * mm)
-        self.pair_inline(name_x, ly, w.total, 9, 44 * mm, bold=True)
-        self.text(tickets_x, ly, f"{org.tickets_sold:,}", 9, bold=True, align="right", max_width=16 * mm)
-        self.text(sales_x, ly, format_thb(org.gross_satang), 9, bold=True, align="right", max_width=26 * mm)
-        ly -= self.ROW + 1 * mm
-        for label, count in ((w.complimentary, org.complimentary_tickets), (w.voided, org.tickets_voided)):
-            self.pair_inline(name_x, ly, label, 8.5, 56 * mm)
-            self.text(tickets_x, ly, f"{count:,}", 8.5, align="right", max_width=16 * mm)
-            ly -= self.ROW
+        self.categories(org, y, ((w.complimentary, org.complimentary_tickets), (w.voided, org.tickets_voided)))
         # right: the money, ending with what is to remit or receive, in figures and in Thai words
         fx, vx = self.COL_SPLIT + 4 * mm, RIGHT - 1 * mm
         self.c.setStrokeColor(RULE)
@@ -299,6 +273,70 @@ class _StatementPdf:
                   max_width=RIGHT - self.COL_SPLIT - 3 * mm)
         self.share_lines(org, top - self.FIRST - max(self._left_depth(org), self._right_depth()) - 7 * mm)
         self.y = top - self.organization_height(org)
+        self.rule(self.y + 2.2 * mm)
+
+    def categories(self, line, y, counts):
+        """Tickets by category from baseline ``y`` down, their total, then ``counts`` ((label, count) pairs)."""
+        w = self.words
+        name_x, tickets_x, sales_x, table_right = LEFT + 1 * mm, LEFT + 62 * mm, LEFT + 90 * mm, LEFT + 91 * mm
+        self.pair_stacked(name_x, y, w.category, 8.5, 40 * mm, bold=True, gap=3.2 * mm)
+        self.pair_stacked(tickets_x, y, w.tickets, 8.5, 18 * mm, bold=True, align="right", gap=3.2 * mm)
+        self.pair_stacked(sales_x, y, w.sales, 8.5, 26 * mm, bold=True, align="right", gap=3.2 * mm)
+        self.c.setStrokeColor(RULE)
+        self.c.setLineWidth(0.5)
+        self.c.line(LEFT, y - 4.8 * mm, table_right, y - 4.8 * mm)
+        ly = y - self.TABLE_HEAD
+        for category in line.categories:
+            self.pair_inline(name_x, ly, (category.name_th, category.name_en), 9, 44 * mm)
+            self.text(tickets_x, ly, f"{category.tickets:,}", 9, align="right", max_width=16 * mm)
+            self.text(sales_x, ly, format_thb(category.gross_satang), 9, align="right", max_width=26 * mm)
+            ly -= self.ROW
+        if not line.categories:
+            self.pair_inline(name_x, ly, w.no_sales, 8.5, 60 * mm)
+            ly -= self.ROW
+        self.c.setStrokeColor(RULE)
+        self.c.line(LEFT, ly + 3.6 * mm, table_right, ly + 3.6 * mm)
+        self.pair_inline(name_x, ly, w.total, 9, 44 * mm, bold=True)
+        self.text(tickets_x, ly, f"{line.tickets_sold:,}", 9, bold=True, align="right", max_width=16 * mm)
+        self.text(sales_x, ly, format_thb(line.gross_satang), 9, bold=True, align="right", max_width=26 * mm)
+        ly -= self.ROW + 1 * mm
+        for label, count in counts:
+            self.pair_inline(name_x, ly, label, 8.5, 56 * mm)
+            self.text(tickets_x, ly, f"{count:,}", 8.5, align="right", max_width=16 * mm)
+            ly -= self.ROW
+
+    def band(self, top, name_th, name_en, code):
+        """The heading band of a block: Thai name, English name beneath, code at the right."""
+        self.c.setFillColor(SHADE)
+        self.c.rect(LEFT, top - self.BAND, WIDTH, self.BAND, stroke=0, fill=1)
+        self.text(LEFT + 2 * mm, top - 4.8 * mm, name_th, 11.5, bold=True, max_width=WIDTH - 32 * mm)
+        if name_en != name_th:
+            self.text(LEFT + 2 * mm, top - 8.9 * mm, name_en, 8, color=GREY, max_width=WIDTH - 32 * mm)
+        self.text(RIGHT - 2 * mm, top - 4.8 * mm, code, 8.5, align="right", color=GREY, max_width=28 * mm)
+
+    def online_height(self, online) -> float:
+        return self.FIRST + max(self._left_depth(online, counts=1), 4 * self.FIGURE) + self.ROW + self.AFTER
+
+    def online(self):
+        """The online shop's line: its tickets by category, sales, refunds, net sales and the payment
+        processor's fees; no selling organization, the central fund holds the money."""
+        online, w = self.s.online, self.words
+        self.ensure(self.online_height(online))
+        top = self.y
+        self.band(top, *online_name(), online.code)
+        y = top - self.FIRST
+        self.categories(online, y, ((w.voided, online.tickets_voided),))
+        fx, vx = self.COL_SPLIT + 4 * mm, RIGHT - 1 * mm
+        self.c.setStrokeColor(RULE)
+        self.c.line(self.COL_SPLIT, y + 3 * mm, self.COL_SPLIT, y - 4 * self.FIGURE + 1 * mm)
+        ry = y
+        for label, satang in online_rows(online):
+            self.pair_stacked(fx, ry, label, 9.5, 46 * mm, gap=3.4 * mm)
+            self.text(vx, ry, format_thb(satang), 10, align="right", max_width=32 * mm)
+            ry -= self.FIGURE
+        note_y = top - self.FIRST - max(self._left_depth(online, counts=1), 4 * self.FIGURE) - 1 * mm
+        self.pair_inline(LEFT + 1 * mm, note_y, w.online_note, 8.5, WIDTH - 2 * mm)
+        self.y = top - self.online_height(online)
         self.rule(self.y + 2.2 * mm)
 
     def central(self):
@@ -351,6 +389,8 @@ class _StatementPdf:
                      self.organization_height(self.s.organizations[0]) if self.s.organizations else 0)
         for org in self.s.organizations:
             self.organization(org)
+        if self.s.online is not None:
+            self.online()
         self.y -= 2 * mm
         if self.s.central is not None:
             self.central()

@@ -10,7 +10,8 @@ from openpyxl.utils import get_column_letter
 from ...i18n import both, in_both
 from ..bahttext import baht_text
 from ..statements import OrganizationStatement, Statement
-from .common import baht_decimal, central_rows, direction_words, joined, period_words, share_rows, whole
+from .common import (baht_decimal, central_rows, direction_words, joined, online_name, online_rows, period_words,
+                     share_rows, whole)
 
 
 AMOUNT_FORMAT = "#,##0.00"
@@ -100,13 +101,20 @@ def _sheet_titles(statement: Statement, summary: str) -> list[str]:
 
 
 def statement_xlsx(statement: Statement) -> bytes:
-    """A "Summary" sheet (organizations and the central fund), then one sheet per organization."""
+    """A "Summary" sheet (organizations, the online shop and the central fund), then one sheet per
+    organization and one for the online shop."""
     book = Workbook()
     summary = book.active
     summary.title = both("Summary")[:SHEET_TITLE_MAX]
     _summary_sheet(summary, statement)
-    for org, title in zip(statement.organizations, _sheet_titles(statement, summary.title)):
+    titles = _sheet_titles(statement, summary.title)
+    for org, title in zip(statement.organizations, titles):
         _organization_sheet(book.create_sheet(title), statement, org)
+    if statement.online is not None:
+        title = statement.online.code
+        while title.lower() in {t.lower() for t in [summary.title, *titles]}:
+            title = "~" + title
+        _online_sheet(book.create_sheet(title), statement, statement.online)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -140,6 +148,19 @@ def _summary_sheet(ws, statement: Statement) -> None:
         _count(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
     for column, key in enumerate(amounts, start=7):
         _amount(ws, row, column, sum(getattr(o, key) for o in statement.organizations), bold=True)
+    online = statement.online
+    if online is not None:  # after the members' total: no seller's share, the money is the central fund's
+        row += 1
+        _text(ws, row, 1, online.code)
+        _text(ws, row, 2, online_name()[0])
+        _text(ws, row, 3, online_name()[1])
+        _count(ws, row, 4, online.tickets_sold)
+        _count(ws, row, 6, online.tickets_voided)
+        _amount(ws, row, 7, online.gross_satang)
+        _amount(ws, row, 8, online.refunds_satang)
+        _amount(ws, row, 12, online.net_sales_satang)
+        row += 1
+        _text(ws, row, 1, both("Online orders have no selling organization: the central fund holds their money."))
     _text(ws, row + 1, 1, both("A negative amount to remit means the central fund pays the organization."))
     row = _shares_block(ws, row + 3, [(org.code, org) for org in statement.organizations]
                         + ([("", statement.central)] if statement.central is not None else []))
@@ -176,30 +197,51 @@ def _central_block(ws, row: int, c) -> None:
     _text(ws, row, 3, baht_text(c.net_satang))
 
 
+def _categories_table(ws, row: int, line) -> int:
+    """Tickets and sales by category, with their total; returns the last row."""
+    _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Category")), _lines(in_both("Name in English")),
+                          _lines(in_both("Tickets")), _lines(in_both("Sales (baht)"))])
+    for category in line.categories:
+        row += 1
+        _text(ws, row, 1, category.code)
+        _text(ws, row, 2, category.name_th)
+        _text(ws, row, 3, category.name_en)
+        _count(ws, row, 4, category.tickets)
+        _amount(ws, row, 5, category.gross_satang)
+    if not line.categories:
+        row += 1
+        _text(ws, row, 2, joined(in_both("No sales in this period")))
+    row += 1
+    _text(ws, row, 1, joined(in_both("Total")), bold=True)
+    _count(ws, row, 4, sum(category.tickets for category in line.categories), bold=True)
+    _amount(ws, row, 5, sum(category.gross_satang for category in line.categories), bold=True)
+    return row
+
+
+def _online_sheet(ws, statement: Statement, online) -> None:
+    row = _title_block(ws, statement)
+    _text(ws, row, 1, online_name()[0], bold=True, size=12)
+    _text(ws, row + 1, 1, online_name()[1])
+    _text(ws, row + 2, 1, both("Online orders have no selling organization: the central fund holds their money."))
+    row = _categories_table(ws, row + 4, online) + 2
+    for label, value in ((in_both("Tickets sold"), online.tickets_sold), (in_both("Tickets voided"), online.tickets_voided)):
+        _text(ws, row, 1, joined(label))
+        _count(ws, row, 4, value)
+        row += 1
+    for label, satang in online_rows(online):
+        _text(ws, row, 1, joined(label))
+        _amount(ws, row, 5, satang)
+        row += 1
+    _widths(ws, [16, 34, 30, 12, 18])
+
+
 def _organization_sheet(ws, statement: Statement, org: OrganizationStatement) -> None:
     row = _title_block(ws, statement)
     _text(ws, row, 1, org.name_th, bold=True, size=12)
     _text(ws, row + 1, 1, org.name_en)
     _text(ws, row + 2, 1, joined(in_both("Code")))
     _text(ws, row + 2, 2, org.code)
-    row += 4
-    _header_row(ws, row, [_lines(in_both("Code")), _lines(in_both("Category")), _lines(in_both("Name in English")),
-                          _lines(in_both("Tickets")), _lines(in_both("Sales (baht)"))])
-    for line in org.categories:
-        row += 1
-        _text(ws, row, 1, line.code)
-        _text(ws, row, 2, line.name_th)
-        _text(ws, row, 3, line.name_en)
-        _count(ws, row, 4, line.tickets)
-        _amount(ws, row, 5, line.gross_satang)
-    if not org.categories:
-        row += 1
-        _text(ws, row, 2, joined(in_both("No sales in this period")))
-    row += 1
-    _text(ws, row, 1, joined(in_both("Total")), bold=True)
-    _count(ws, row, 4, sum(line.tickets for line in org.categories), bold=True)
-    _amount(ws, row, 5, sum(line.gross_satang for line in org.categories), bold=True)
-    row += 2
+    row = _categories_table(ws, row + 4, org) + 2
     for label, value in ((in_both("Tickets sold"), org.tickets_sold),
                          (in_both("Complimentary seats"), org.complimentary_tickets),
                          (in_both("Tickets voided"), org.tickets_voided)):
