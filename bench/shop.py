@@ -23,17 +23,19 @@ then abandoned, a paid one finished):
     POST /shop/cart/<cart>/pay     name, phone, e-mail: 303 to the Stripe Checkout URL
     (stand-in .pay(), in process)  the card payment, with Stripe's fee
     POST /stripe/webhook           checkout.session.completed, signed as Stripe signs it (sent by "Stripe":
-                                   no cookie)
-    GET  /shop/cart/<cart>/done    the buyer back from Stripe: 302 to the ticket page
+                                   no cookie); ``--replay`` of them delivered twice at once
+    GET  /shop/cart/<cart>/done    the buyer back from Stripe: 302 to the ticket page; after the webhook, or
+                                   for ``--race`` of the purchases at the same moment as it
 
-Prints holds/s and completed orders/s over the measured window (after ``--ramp`` seconds, while all the
-buyers rush to the seat map at once), p50/p99 of every step in it, refused holds (and refused holds
-whose seats all still look free on the next page: must be 0), any other answer, the bare update's rate (200 threads of the same HTTP client on sessions of its own,
-half before and half after the shop) and the ratios; then checks the database: ``double_sold`` (live
-tickets twice for a seat, the shop session's seats sold without a live ticket, live tickets on seats not
-sold; must be 0), paid checkouts that are neither completed nor refunded (lost payments; must be 0),
-orders against completed webhooks, ticket e-mails against orders, and ``revenue check``. A 500 or 503
-is printed with the server's log (``--log``).
+Prints holds/s and completed orders/s over the whole run (from the start to the last ticket page) and
+from ``--ramp`` seconds to the end of ``--seconds`` (every buyer busy), p50/p99 of every step, refused
+holds (and refused holds whose seats all still look free on the next page: must be 0), any other
+answer, the bare update's rate (as many threads of the same HTTP client, on sessions of its own, half
+before and half after the shop), the ratios and the servers' CPU per purchase and per update; then
+checks the database: ``double_sold`` (live tickets twice for a seat, the shop session's seats sold
+without a live ticket, live tickets on seats not sold; must be 0), paid checkouts neither completed nor
+refunded (lost payments; must be 0), orders against purchases, ticket e-mails against orders, and
+``revenue check``. A 500 or 503 is printed with the server's log (``--log``).
 
 PostgreSQL by default: a scratch database `ticketing_bench_shop` (or ``--database-url``) that it creates,
 analyses after loading and drops at the end (bench/common.py); ``--db sqlite``: a temporary file.
@@ -53,6 +55,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from http.cookiejar import CookieJar
 
@@ -180,12 +183,24 @@ def choose(free: list[str], rnd: random.Random, crowd: int) -> list[str]:
     return free[start:start + n]
 
 
-def buyer(n: int, base: str, session_id: int, standin: StripeStandin, stats: Stats, deadline, crowd: int,
-          go: threading.Barrier | None = None, flows: int | None = None) -> None:
+@dataclass
+class Plan:
+    """What every buyer shares: the shop, its session, the stand-in, and how buyers behave."""
+    base: str
+    session_id: int
+    standin: StripeStandin
+    crowd: int = 400
+    race: float = 0.0       # share of purchases whose return page comes at the same moment as the webhook
+    replay: float = 0.0     # share of events Stripe delivers twice at once
+
+
+def buyer(n: int, plan: Plan, stats: Stats, deadline, go: threading.Barrier | None = None,
+          flows: int | None = None) -> None:
     """One buyer: page, hold, cart, pay, Stripe, webhook, return, again until ``deadline()`` or sold out
     (or ``flows`` purchases completed). Past the deadline a flow not yet paid is abandoned (its hold
     expires by itself); a paid one is finished (webhook and return), so that no payment is left behind."""
     rnd = random.Random(n)
+    base, session_id, standin = plan.base, plan.session_id, plan.standin
     browser, stripe = Browser(base), Browser(base)
     email = f"buyer{n}@example.com"
     done, refused = 0, None
@@ -205,7 +220,7 @@ def buyer(n: int, base: str, session_id: int, standin: StripeStandin, stats: Sta
         if not free:
             stats.count("saw_sold_out")
             return
-        want = choose(free, rnd, crowd)
+        want = choose(free, rnd, plan.crowd)
         status, where, body = stats.time("hold", lambda: browser.send(
             "POST", f"/shop/s/{session_id}/hold", {"csrf_token": token.group(1), "seat_ids": ",".join(want)}))
         if status == 302 and where.endswith(f"/shop/s/{session_id}"):
@@ -236,28 +251,68 @@ def buyer(n: int, base: str, session_id: int, standin: StripeStandin, stats: Sta
         with stats.lock:
             stats.paid.append(checkout["id"])
         body, headers = standin.webhook(standin.event("checkout.session.completed", checkout), WEBHOOK_SECRET)
+        if settle(stats, browser, stripe, cart, body, headers, replay=rnd.random() < plan.replay,
+                  race=rnd.random() < plan.race):
+            done += 1
+            with stats.lock:
+                stats.purchases.append((time.monotonic(), time.perf_counter() - flow_began))
+
+
+def settle(stats: Stats, browser: Browser, stripe: Browser, cart: str, body: bytes, headers: dict, *,
+           replay: bool, race: bool) -> bool:
+    """Deliver the signed event (twice at once when ``replay``: Stripe delivers an event more than once)
+    and bring the buyer back from Stripe (at the same moment as the event when ``race``, else after it).
+    True when the buyer reached the ticket page; exactly one of the answers may say "completed"."""
+    answers = []
+
+    def deliver():
         status, _, answer = stats.time("webhook", lambda: stripe.send("POST", "/stripe/webhook", body=body,
                                                                        headers=headers))
-        outcome = json.loads(answer).get("outcome") if status == 200 else None
-        if outcome != "completed":
-            stats.strange("webhook", status, answer)
-            continue
-        stats.count("completed")
-        done += 1
-        status, where, body = stats.time("return", lambda: browser.send("GET", f"{cart}/done"))
-        if status != 302 or "/t/" not in where:
-            stats.strange("return", status, body)
-            continue
-        with stats.lock:
-            stats.purchases.append((time.monotonic(), time.perf_counter() - flow_began))
+        answers.append(("webhook", status, answer))
+
+    def come_back():
+        status, where, page = stats.time("return", lambda: browser.send("GET", f"{cart}/done"))
+        answers.append(("return", status if "/t/" in where else -status, page))
+
+    together = [deliver] * (2 if replay else 1) + ([come_back] if race else [])
+    threads = [threading.Thread(target=fn) for fn in together[1:]]
+    for t in threads:
+        t.start()
+    together[0]()
+    for t in threads:
+        t.join()
+    if not race:
+        come_back()
+    outcomes = Counter()
+    for step, status, answer in answers:
+        if step == "webhook":
+            outcome = json.loads(answer).get("outcome") if status == 200 else None
+            outcomes[outcome] += 1
+            if outcome not in ("completed", "already", "duplicate"):
+                stats.strange("webhook", status, answer)
+    returned = [(status, answer) for step, status, answer in answers if step == "return"][0]
+    stats.count("replayed" if replay else "delivered_once")
+    if race:
+        stats.count("raced")
+    if outcomes["completed"] > 1:
+        stats.count("completed_twice")  # two answers made an order for one payment: must never happen
+    if outcomes["completed"] == 0 and not race:
+        stats.strange("webhook", 200, repr(dict(outcomes)).encode())
+    if returned[0] != 302:
+        stats.strange("return", returned[0], returned[1])
+        return False
+    stats.count("completed")
+    if outcomes["completed"] == 0:
+        stats.count("completed_by_return")  # the buyer's return asked Stripe and completed the order first
+    return True
 
 
-def run_buyers(count: int, base: str, session_id: int, standin, seconds: float, crowd: int) -> dict:
+def run_buyers(count: int, plan: Plan, seconds: float) -> dict:
     """``count`` buyers started together; the window is ``seconds`` from the start."""
     stats = Stats()
     go = threading.Barrier(count + 1)
     box = [float("inf")]
-    threads = [threading.Thread(target=buyer, args=(n, base, session_id, standin, stats, lambda: box[0], crowd, go),
+    threads = [threading.Thread(target=buyer, args=(n, plan, stats, lambda: box[0], go),
                                 daemon=True) for n in range(count)]
     for t in threads:
         t.start()
@@ -269,12 +324,13 @@ def run_buyers(count: int, base: str, session_id: int, standin, seconds: float, 
     return {"stats": stats, "began": began, "deadline": box[0], "ended": time.monotonic()}
 
 
-def warm_up(base: str, session_id: int, standin, buyers: int) -> Stats:
+def warm_up(plan: Plan, buyers: int) -> Stats:
     """Whole purchases by ``buyers`` buyers at once, one each, before measuring (a fresh worker loads
     translations, compiles templates and opens connections)."""
     stats = Stats()
-    threads = [threading.Thread(target=buyer, args=(100000 + n, base, session_id, standin, stats,
-                                                    lambda: float("inf"), 10**6, None, 1)) for n in range(buyers)]
+    plan = replace(plan, crowd=10**6, race=0.0, replay=0.0)
+    threads = [threading.Thread(target=buyer, args=(100000 + n, plan, stats, lambda: float("inf"), None, 1))
+               for n in range(buyers)]
     for t in threads:
         t.start()
     for t in threads:
@@ -405,10 +461,14 @@ def main():
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=75, help="the buyers start flows for this long")
     parser.add_argument("--ramp", type=float, default=25,
-                        help="seconds not measured at the start, while all buyers rush to the seat map at once")
+                        help="the second line of rates leaves out these first seconds (all buyers rush to the seat map)")
     parser.add_argument("--bare-seconds", type=float, default=10, help="the bare update, half before and half after")
     parser.add_argument("--crowd", type=int, default=400,
                         help="buyers start their group at a random free-looking seat among the first CROWD of the map")
+    parser.add_argument("--race", type=float, default=0.1,
+                        help="share of purchases whose return page comes at the same moment as the webhook")
+    parser.add_argument("--replay", type=float, default=0.05,
+                        help="share of completed events delivered twice at once (as Stripe may)")
     parser.add_argument("--warm-up", type=int, default=8, help="whole purchases made before measuring")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
@@ -433,7 +493,8 @@ def main():
               f"CSRF on   session: 3,000 seats, all online   flows started for {args.seconds:g} s   "
               f"setup {time.monotonic() - began_setup:.0f} s")
         try:
-            warm = warm_up(base, data["shop"], standin, args.warm_up)
+            plan = Plan(base, data["shop"], standin, crowd=args.crowd, race=args.race, replay=args.replay)
+            warm = warm_up(plan, args.warm_up)
             if warm.counts["completed"] < args.warm_up:
                 print("warm-up purchases did not all complete:", dict(warm.counts), warm.odd[:3])
             bare_seats = BareSeats(data["bare"][:bare_per_turn], data["seat_ids"])
@@ -443,7 +504,7 @@ def main():
             bare_runs.append(run_bare(args.buyers, bare_base, bare_seats, args.bare_seconds / 2))
             cpu["bare"] = bare.cpu() - c0
             c0, p0 = shop.cpu(), time.process_time()
-            run = run_buyers(args.buyers, base, data["shop"], standin, args.seconds, args.crowd)
+            run = run_buyers(args.buyers, plan, args.seconds)
             cpu["shop"], cpu["client"] = shop.cpu() - c0, time.process_time() - p0
             c0 = bare.cpu()
             bare_runs.append(run_bare(args.buyers, bare_base, BareSeats(data["bare"][bare_per_turn:], data["seat_ids"]),
@@ -454,26 +515,32 @@ def main():
             bare.stop()
             standin.stop()
         stats = run["stats"]
+        total = run["ended"] - run["began"]
+        held_rate, done_rate = stats.counts["held"] / total, stats.counts["completed"] / total
         start, end = run["began"] + min(args.ramp, args.seconds / 2), run["deadline"]
-        window = end - start
-        inside = lambda moments: sum(1 for at in moments if start <= at <= end)  # noqa: E731
-        held_rate, done_rate = inside(stats.events["held"]) / window, inside(stats.events["completed"]) / window
-        answers_rate = inside(at for at, _ms in stats.samples["hold"]) / window
+        inside = lambda moments: sum(1 for at in moments if start <= at <= end) / (end - start)  # noqa: E731
         bare_ok = sum(r["stats"].counts["ok"] for r in bare_runs)
         bare_time = sum(max(r["ended"], r["began"] + 1e-9) - r["began"] for r in bare_runs)
         bare_ms = [m for r in bare_runs for _e, m in r["stats"].samples["bare"]]
         bare_rate = bare_ok / bare_time
         found = checks(url, data["shop"], stats.paid)
 
-        print(f"\nmeasured from {start - run['began']:.0f} s to {end - run['began']:.0f} s after all "
-              f"{args.buyers} buyers started at once (the first {start - run['began']:.0f} s are their rush to the "
-              f"seat map); the paid flows were finished {run['ended'] - end:.0f} s after that")
-        print_steps(stats, start, end)
-        print(f"\nholds/s: {held_rate:.1f} (hold answers/s {answers_rate:.1f})   completed orders/s: {done_rate:.1f}")
+        print(f"\nall {args.buyers} buyers started at once, began flows for {args.seconds:g} s, and the last paid "
+              f"flow reached its ticket page {total:.0f} s after the start")
+        print_steps(stats, run["began"], run["ended"])
+        print(f"\nholds/s: {held_rate:.2f}   completed orders/s: {done_rate:.2f}   (the whole run: "
+              f"{stats.counts['held']} holds, {stats.counts['completed']} orders in {total:.0f} s)")
+        print(f"from {start - run['began']:.0f} s to {end - run['began']:.0f} s, every buyer busy: holds/s "
+              f"{inside(stats.events['held']):.2f}, hold answers/s {inside(at for at, _ms in stats.samples['hold']):.2f}, "
+              f"completed orders/s {inside(stats.events['completed']):.2f} (when the purchases take about as long as this "
+              "window, most complete after it)")
         print(f"whole run: {stats.counts['held']} holds, {stats.counts['refused']} refused (collisions: a seat "
               f"taken since the buyer's page), {stats.counts['abandoned']} abandoned unpaid at the end, "
               f"{stats.counts['completed']} orders completed; {found['sold']} of 3,000 seats sold"
               + ("; the map looked sold out to some buyers" if stats.counts["saw_sold_out"] else ""))
+        print(f"events delivered twice at once: {stats.counts['replayed']}   return page racing the webhook: "
+              f"{stats.counts['raced']} (the return page completed the order first: "
+              f"{stats.counts['completed_by_return']})   one payment completed twice: {stats.counts['completed_twice']}")
         others = {k: v for k, v in stats.counts.items() if "_http_" in k}
         print(f"other answers: {others or 'none'}   refused holds whose seats all still looked free afterwards: "
               f"{stats.counts['refused_though_free']}")
@@ -491,8 +558,8 @@ def main():
         print(f"double_sold: {double} (live tickets twice for a seat {found['twice']}, seats sold without a live "
               f"ticket {found['sold_without_ticket']}, live tickets on seats not sold {found['ticket_not_sold']})")
         print(f"lost payments: {found['lost_payments']} (paid at the stand-in: {len(stats.paid)}; their carts "
-              f"{dict(found['carts'])})   online orders in the database: {found['orders']} (completed by webhooks: "
-              f"{stats.counts['completed']} + {warm.counts['completed']} warm-up)   valid tickets: {found['tickets']}")
+              f"{dict(found['carts'])})   online orders in the database: {found['orders']} (purchases that reached "
+              f"the ticket page: {stats.counts['completed']} + {warm.counts['completed']} warm-up)   valid tickets: {found['tickets']}")
         print(f"ticket e-mails in the outbox: {mails} for {found['orders']} orders (one each expected)")
         print(f"revenue check: {'ok' if not found['revenue_check'] else found['revenue_check'][:10]}")
         for step, status, body in stats.odd[:5]:
