@@ -1,29 +1,38 @@
 """Benchmark: K counters buying 1-4 random free seats through the API of the real app under gunicorn,
 against a bare endpoint that only does the conditional seat update, in the same run.
 
-    .venv/bin/python bench/onsale.py --db sqlite|postgresql --counters 16 --seconds 20
+    .venv/bin/python bench/onsale.py --db sqlite|postgresql [--counters 16] [--seconds 20] [--orders 21000]
+        [--workers 2 --threads 4 --worker-class gthread] [--database-url URL] [--keep]
 
-Prints orders/s, tickets/s, p50/p99 latency, seats_taken answers, `double_sold` (must be 0) and
-the ratio of the full sale path to the bare update. PostgreSQL uses (and empties) database `test`.
+Counters are closed-loop clients with keep-alive connections and bearer tokens, spread over client
+processes; each buys 1-4 seats it has not seen sold, paying cash (a sale the counter also makes). The
+app and the bare endpoint (bench/bare_app.py) take turns (``--rounds``), each on sessions of its own, so
+that other load on the machine weighs on both alike. Prints orders/s, tickets/s, p50/p99 latency,
+`seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the bare update, and the
+statements one sale sends (counted with SQLAlchemy's events, in this process, through the same API).
+With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
+and over the last 1,000 (the table grows by N orders meanwhile).
+
+PostgreSQL: a scratch database `ticketing_bench_onsale` (or ``--database-url``), created, analysed after
+loading and dropped at the end; SQLite: a temporary file.
 """
 import argparse
 import json
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import threading
-import time
-import urllib.request
-from urllib.error import HTTPError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import (ScratchDatabase, Server, StatementCounter, add_database_options, analyze,  # noqa: E402
+                          Http, figures, make_app, rate_between, run_clients)
+
+TARGET_RATIO, TARGET_P99 = 0.35, 300.0
+#: a session counts as sold out for a client process, which moves to the next, when this share of its seats is gone
+SOLD_OUT = 0.8
+#: mean seats an order
+MEAN_SEATS = 2.5
 
 
 def plan_3000() -> dict:
@@ -39,97 +48,58 @@ def plan_3000() -> dict:
                            {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000}]}
 
 
-SESSIONS_PER_PHASE = 30
-#: a session counts as sold out, and the counters move to the next one, when this share of it is gone
-SOLD_OUT = 0.8
-
-
-def setup(url: str, counters: int):
-    """Schema, a festival of 3,000-seat sessions (``SESSIONS_PER_PHASE`` for each phase, so the counters
-    never run short of seats), one seller and token per counter."""
+def setup(url: str, counters: int, sessions: int, *, rules: bool = True) -> dict:
+    """Schema, a festival of ``sessions`` 3,000-seat sessions with split rules (commission and an
+    operator fee), one member organization, seller and API token per counter; then ANALYZE."""
     from datetime import datetime, timedelta, timezone
 
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import select
 
-    from ticketing import create_app
     from ticketing.accounts.services import issue_token, save_organization, save_user
-    from ticketing.config import sqlalchemy_url
     from ticketing.extensions import db
     from ticketing.festivals.services import save_festival
     from ticketing.inventory.sessions import import_map, save_session
+    from ticketing.revenue.services import save_rules
     from ticketing.seating.mapfile import parse_map
+    from ticketing.seating.models import Seat
 
-    if url.startswith("postgresql"):
-        engine = create_engine(sqlalchemy_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+    app = make_app(url)
     with app.app_context():
-        upgrade()
         save_organization(None, None, code="central", kind="central", name_th="กองกลาง", name_en="Central fund")
         festival = save_festival(None, None, name_th="bench", name_en="bench", year=2027)
         import_map(None, festival, parse_map(json.dumps(plan_3000())))
-        sessions = [save_session(None, festival, None, name_th=f"s{i}", name_en=f"s{i}",
-                                 starts_at=datetime(2027, 7, 1, tzinfo=timezone.utc) + timedelta(days=i)).id
-                    for i in range(2 * SESSIONS_PER_PHASE)]
-        tokens = []
+        made = [save_session(None, festival, None, name_th=f"s{i}", name_en=f"s{i}",
+                             starts_at=datetime(2027, 7, 1, tzinfo=timezone.utc) + timedelta(days=i)).id
+                for i in range(sessions)]
+        tokens, orgs = [], []
         for i in range(counters):
             org = save_organization(None, None, code=f"org{i}", kind="member", name_th=f"o{i}", name_en=f"o{i}")
             user = save_user(None, None, username=f"seller{i}", roles=["seller"], organization_id=org.id,
                              password="bench-password")
             tokens.append(issue_token(None, user))
-        seat_ids = [r[0] for r in db.session.execute(text("SELECT id FROM seats ORDER BY id"))]
+            orgs.append(org.id)
+        if rules:
+            save_rules(None, festival, [{"kind": "commission", "basis_points": 1000},
+                                        {"kind": "operator_fee", "organization_id": orgs[0], "fixed_satang": 2000}])
+        seat_ids = list(db.session.scalars(select(Seat.id).order_by(Seat.id)))
         db.session.commit()
         db.engine.dispose()
-    return sessions, tokens, seat_ids
-
-
-def serve(module: str, url: str, workers: int):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "PYTHONPATH": ROOT}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", module], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, base
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"{module} did not start")
-
-
-def post(url: str, body: dict, token: str | None) -> int:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            resp.read()
-            return resp.status
-    except HTTPError as err:
-        err.read()
-        return err.code
+    analyze(url)
+    return {"sessions": made, "tokens": tokens, "seat_ids": seat_ids}
 
 
 class Seats:
-    """The seats the counters still believe free, session after session: when ``SOLD_OUT`` of a session
-    is gone they move on to the next, so a long run never measures a sold-out (or nearly so) session."""
+    """The seats one client process still believes free, session after session: its own stripe of each
+    session's seats; when ``SOLD_OUT`` of the stripe is gone it moves on to the next session."""
 
-    def __init__(self, sessions: list, seat_ids: list):
-        self.sessions, self.seat_ids = list(sessions), seat_ids
+    def __init__(self, sessions: list, seat_ids: list, seed: int):
+        self.sessions, self.seat_ids = list(sessions), list(seat_ids)
         self.lock = threading.Lock()
         self.index = 0
         self.free = list(seat_ids)
+        self.rnd = random.Random(seed)
 
-    def pick(self, rnd: random.Random):
+    def pick(self):
         """(session id, 1-4 seat ids), or None when every session is used up."""
         with self.lock:
             if len(self.free) < len(self.seat_ids) * (1 - SOLD_OUT):
@@ -137,7 +107,7 @@ class Seats:
                 self.free = list(self.seat_ids)
             if self.index >= len(self.sessions):
                 return None
-            return self.sessions[self.index], rnd.sample(self.free, rnd.randint(1, 4))
+            return self.sessions[self.index], self.rnd.sample(self.free, self.rnd.randint(1, 4))
 
     def gone(self, session_id, seats):
         with self.lock:
@@ -146,98 +116,171 @@ class Seats:
                 self.free = [s for s in self.free if s not in lost]
 
 
-def run_phase(endpoint: str, sessions: list, tokens: list, seat_ids: list, seconds: float) -> dict:
-    """Every counter loops: pick 1-4 seats it has not seen sold, try to buy them."""
-    stop = time.monotonic() + seconds
-    seats = Seats(sessions, seat_ids)
-    lock = threading.Lock()
-    stats = {"orders": 0, "tickets": 0, "taken": 0, "errors": 0, "latencies": []}
+def counters(spec: dict) -> list:
+    """One client process: its counters (one keep-alive connection each), sharing one ``Seats``."""
+    seats = Seats(spec["sessions"], spec["seat_ids"], spec["seed"])
+    ports = spec["ports"]
 
-    def counter(token, seed):
-        rnd = random.Random(seed)
-        while time.monotonic() < stop:
-            choice = seats.pick(rnd)
+    def counter(n: int, token):
+        http = Http(ports[n % len(ports)], token)
+
+        def step():
+            choice = seats.pick()
             if choice is None:
-                return
+                return None
             session_id, want = choice
-            body = {"session_id": session_id, "seat_ids": want, "payment_method": "cash"}
-            start = time.perf_counter()
-            status = post(endpoint, body, token)
-            elapsed = (time.perf_counter() - start) * 1000
+            status, _body = http.post(spec["path"], {"session_id": session_id, "seat_ids": want,
+                                                     "payment_method": "cash"})
             seats.gone(session_id, want)  # sold, or lost to another counter: forgotten either way
-            with lock:
-                stats["latencies"].append(elapsed)
-                if status == 201:
-                    stats["orders"] += 1
-                    stats["tickets"] += len(want)
-                elif status == 409:
-                    stats["taken"] += 1
-                else:
-                    stats["errors"] += 1
-    threads = [threading.Thread(target=counter, args=(t, i)) for i, t in enumerate(tokens)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    stats["elapsed"] = time.monotonic() - began
-    stats["sessions"] = min(seats.index + 1, len(sessions))
-    return stats
+            return ("ok" if status == 201 else "taken" if status == 409 else f"http_{status}"), len(want)
+        return step
+    return [counter(n, token) for n, token in zip(spec["counter_numbers"], spec["tokens"])]
+
+
+def specs(ports: list, path: str, sessions: list, seat_ids: list, tokens: list, processes: int) -> list:
+    """Counters dealt to ``processes`` client processes, each with a stripe of the seats; counter n uses
+    ``ports[n % len(ports)]`` (several app instances: clients spread over them)."""
+    return [{"ports": ports, "path": path, "sessions": sessions, "seat_ids": seat_ids[p::processes], "seed": p,
+             "tokens": tokens[p::processes], "counter_numbers": list(range(len(tokens)))[p::processes]}
+            for p in range(processes)]
+
+
+def sessions_for(orders: float) -> int:
+    """Sessions enough for ``orders`` orders at ``SOLD_OUT`` of each, and one more."""
+    return int(orders * MEAN_SEATS / (3000 * SOLD_OUT)) + 2
 
 
 def double_sold(url: str, sessions: list) -> int:
-    """Live tickets twice for a seat, or a seat sold without its live ticket, in the full phase's sessions."""
+    """Live tickets twice for a seat, or a seat sold without its live ticket (or the reverse), in ``sessions``."""
     from sqlalchemy import create_engine, text
 
     from ticketing.config import sqlalchemy_url
     engine = create_engine(sqlalchemy_url(url))
+    marks = ", ".join(str(int(s)) for s in sessions)
     with engine.connect() as conn:
         dup = conn.execute(text("SELECT COUNT(*) FROM (SELECT session_id, seat_id FROM tickets WHERE status = 'valid' "
                                 "GROUP BY session_id, seat_id HAVING COUNT(*) > 1) d")).scalar()
-        mismatch = conn.execute(text(
-            "SELECT COUNT(*) FROM seat_inventory i WHERE i.state = 'sold' AND i.session_id <= :last "
+        unsold = conn.execute(text(
+            f"SELECT COUNT(*) FROM seat_inventory i WHERE i.state = 'sold' AND i.session_id IN ({marks}) "
             "AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.status = 'valid' "
-            "AND t.session_id = i.session_id AND t.seat_id = i.seat_id)"), {"last": max(sessions)}).scalar()
+            "AND t.session_id = i.session_id AND t.seat_id = i.seat_id)")).scalar()
+        unclaimed = conn.execute(text(
+            f"SELECT COUNT(*) FROM tickets t JOIN seat_inventory i ON i.session_id = t.session_id "
+            f"AND i.seat_id = t.seat_id WHERE t.status = 'valid' AND t.session_id IN ({marks}) "
+            "AND i.state <> 'sold'")).scalar()
     engine.dispose()
-    return dup + mismatch
+    return dup + unsold + unclaimed
 
 
-def describe(name, stats):
-    lat = sorted(stats["latencies"]) or [0]
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-    rate = stats["orders"] / stats["elapsed"]
-    print(f"{name:<12}{rate:>9.1f}{stats['tickets'] / stats['elapsed']:>10.1f}{statistics.median(lat):>9.1f}"
-          f"{p99:>9.1f}{stats['taken']:>8}{stats['errors']:>8}{stats['sessions']:>9}{stats['elapsed']:>9.1f}")
-    return rate
+def statements_per_sale(url: str, token: str, session_id: int, seat_ids: list, sales: int = 20) -> tuple[float, float, list]:
+    """Statements and commits of one sale through POST /api/v1/orders (the Flask test client, in this
+    process, counted with SQLAlchemy's events), averaged over ``sales`` sales of 2 seats; and one sale's
+    statements."""
+    from ticketing import create_app
+    from ticketing.config import sqlalchemy_url
+    from ticketing.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+    body = {"session_id": session_id, "payment_method": "cash"}
+    resp = client.post("/api/v1/orders", json={**body, "seat_ids": seat_ids[:2]}, headers=headers)  # warm up
+    assert resp.status_code == 201, resp.get_json()
+    counter.reset()
+    for n in range(1, sales + 1):
+        resp = client.post("/api/v1/orders", json={**body, "seat_ids": seat_ids[2 * n:2 * n + 2]}, headers=headers)
+        assert resp.status_code == 201, resp.get_json()
+        if n == 1:
+            one = list(counter.log)
+    result = counter.statements / sales, counter.commits / sales, one
+    counter.close()
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
+def describe(name: str, f: dict) -> None:
+    other = sum(n for r, n in f["results"].items() if r not in ("ok", "taken"))
+    print(f"{name:<13}{f['rate']:>9.1f}{f['units']:>10.1f}{f['p50']:>9.1f}{f['p99']:>9.1f}"
+          f"{f['results'].get('taken', 0):>8}{other:>8}{f['ok']:>8}{f['elapsed']:>9.1f}")
+
+
+HEADER = (f"{'endpoint':<13}{'orders/s':>9}{'tickets/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'taken':>8}{'errors':>8}"
+          f"{'orders':>8}{'seconds':>9}")
+
+
+def add_server_options(parser) -> None:
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class: gthread or sync")
+    parser.add_argument("--processes", type=int, default=4, help="client processes the counters are spread over")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    add_database_options(parser, "onsale")
     parser.add_argument("--counters", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20, help="for each endpoint, in all its turns")
+    parser.add_argument("--rounds", type=int, default=2, help="turns the app and the bare endpoint take")
+    parser.add_argument("--orders", type=int, default=0,
+                        help="instead of --seconds for the app: sell this many orders (at least 2,000), then "
+                             "compare orders/s over the first 1,000 and the last 1,000")
+    add_server_options(parser)
     args = parser.parse_args()
-    url = PG_URL if args.db == "postgresql" else f"sqlite:///{tempfile.mkdtemp(prefix='bench-db-')}/onsale.sqlite3"
-    sessions, tokens, seat_ids = setup(url, args.counters)
-    full_sessions, bare_sessions = sessions[:SESSIONS_PER_PHASE], sessions[SESSIONS_PER_PHASE:]
-    print(f"database: {args.db}   counters: {args.counters}   seconds: {args.seconds}   seats: {len(seat_ids)}   "
-          f"gunicorn: {args.workers} workers x 4 threads")
-    print(f"{'endpoint':<12}{'orders/s':>9}{'tickets/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'taken':>8}{'errors':>8}{'sessions':>9}{'seconds':>9}")
-    proc, base = serve("wsgi:app", url, args.workers)
-    try:
-        full = run_phase(f"{base}/api/v1/orders", full_sessions, tokens, seat_ids, args.seconds)
-    finally:
-        proc.terminate()
-        proc.wait()
-    proc, base = serve("bench.bare_app:app", url, args.workers)
-    try:
-        bare = run_phase(f"{base}/bare", bare_sessions, [None] * args.counters, seat_ids, args.seconds)
-    finally:
-        proc.terminate()
-        proc.wait()
-    full_rate, bare_rate = describe("full sale", full), describe("bare update", bare)
-    print(f"double_sold: {double_sold(url, full_sessions)}   ratio full/bare: {full_rate / bare_rate:.2f}")
+    processes = max(1, min(args.processes, args.counters))
+    rounds = 1 if args.orders else max(1, args.rounds)
+    guess = 600 * args.seconds
+    app_sessions = [sessions_for(args.orders or guess / rounds) for _ in range(rounds)]
+    bare_sessions = [sessions_for(guess * 3 / rounds) for _ in range(rounds)]
+    with ScratchDatabase(args) as url:
+        data = setup(url, args.counters, 1 + sum(app_sessions) + sum(bare_sessions))
+        all_sessions, tokens, seat_ids = data["sessions"], data["tokens"], data["seat_ids"]
+        probe, rest = all_sessions[0], all_sessions[1:]
+        per_sale, commits, one = statements_per_sale(url, tokens[0], probe, seat_ids)
+        server = dict(workers=args.workers, threads=args.threads, worker_class=args.worker_class)
+        print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   counters: {args.counters} "
+              f"in {processes} processes   gunicorn: {args.workers} {args.worker_class} workers"
+              + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+              + (f"   orders: {args.orders}" if args.orders else f"   seconds: {args.seconds}   rounds: {rounds}"))
+        print(f"statements per sale: {per_sale:.1f} and {commits:.0f} commit "
+              f"(POST /api/v1/orders, 2 seats, cash; counted with SQLAlchemy events)")
+        for statement in one:
+            print("   ", " ".join(statement.split())[:150])
+        full_server, bare_server = Server("wsgi:app", url, **server), Server("bench.bare_app:app", url, **server)
+        runs = {"app": [], "bare": []}
+        used = {"app": [], "bare": []}
+        try:
+            for turn in range(rounds):
+                for name, srv, path, toks, count in (
+                        ("app", full_server, "/api/v1/orders", tokens, app_sessions[turn]),
+                        ("bare", bare_server, "/bare", [None] * args.counters, bare_sessions[turn])):
+                    mine, rest = rest[:count], rest[count:]
+                    used[name] += mine
+                    limit = args.orders if args.orders and name == "app" else None
+                    seconds = 3600 if limit else args.seconds / rounds
+                    runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
+                                                  seconds, limit=limit))
+        finally:
+            full_server.stop()
+            bare_server.stop()
+        merged = {}
+        for name, parts in runs.items():
+            records = [r for part in parts for r in part["records"]]
+            merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts)}
+        full, bare = figures(merged["app"]), figures(merged["bare"])
+        print(HEADER)
+        describe("full sale", full)
+        describe("bare update", bare)
+        print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
+              f"(target >= {TARGET_RATIO})   p99: {full['p99']:.0f} ms (target <= {TARGET_P99:g} ms)")
+        if args.orders:
+            run = runs["app"][0]
+            first, last = rate_between(run, 0, 1000), rate_between(run, full["ok"] - 1001, full["ok"] - 1)
+            print(f"orders/s over the first 1,000 orders: {first:.1f}   over the last 1,000 (orders "
+                  f"{full['ok'] - 1000:,}-{full['ok']:,}): {last:.1f}   ratio {last / max(first, 1e-9):.2f} "
+                  "(target >= 0.90)")
 
 
 if __name__ == "__main__":

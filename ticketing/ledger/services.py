@@ -1,4 +1,6 @@
 """Writing the ledger in the same transaction as each sale and refund."""
+import json
+from dataclasses import dataclass
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -34,28 +36,74 @@ def current_rules(festival_id: int) -> tuple[int | None, list[Rule]]:
     return version, _rules(festival_id, version)
 
 
+def rules_json(festival_id, version, dialect: str):
+    """SQL: the rules of (festival, version) as one JSON array of [kind, organization_id, category_code,
+    basis_points, fixed_satang] (NULL or empty when there are none), so that a sale reads them in its
+    own statement. ``dialect``: the database's (PostgreSQL's json_agg, SQLite's json_group_array)."""
+    row = (SplitRule.kind, SplitRule.organization_id, SplitRule.category_code, SplitRule.basis_points,
+           SplitRule.fixed_satang)
+    if dialect == "postgresql":
+        rules = func.json_agg(func.json_build_array(*row))
+    else:
+        rules = func.json_group_array(func.json_array(*row))
+    return (select(rules).where(SplitRule.festival_id == festival_id, SplitRule.version == version)
+            .scalar_subquery())
+
+
+def rules_from_json(value) -> list[Rule]:
+    """The rules ``rules_json`` read (JSON text on SQLite, already parsed on PostgreSQL)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [Rule(*row) for row in value or []]
+
+
+@dataclass
+class SaleFacts:
+    """What the ledger needs to know about a sale's festival: read once, in the sale's own statement."""
+    festival_id: int
+    central_id: int | None
+    rule_version: int | None
+    rules: list[Rule]
+
+
+def sale_facts(session_id: int) -> SaleFacts:
+    """The festival of the session, the central fund, the newest rule version and its rules (one query)."""
+    festival_id, central, version = db.session.execute(
+        select(FestivalSession.festival_id, central_fund_id(), latest_version(FestivalSession.festival_id))
+        .where(FestivalSession.id == session_id)).one()
+    return SaleFacts(festival_id, central, version, _rules(festival_id, version))
+
+
+def sale_entries(facts: SaleFacts, *, order_id: str, session_id: int, seller_organization_id: int | None,
+                 lines: list[tuple[str, int]], paid: int, custodian_id: int | None, at) -> list[dict]:
+    """The ledger rows of a paid order: its split (who earns what, per party, kind and rate, adding up to
+    ``paid`` exactly) and its custody (who holds the money). ``lines``: (category code, price) per
+    ticket. Refuses a sale while the central fund's account is missing."""
+    if facts.central_id is None:
+        raise Conflict(_("Set up the central fund's account (an organization of kind central) before selling."),
+                       code="no_central_fund")
+    common = {"festival_id": facts.festival_id, "session_id": session_id, "order_id": order_id, "source": "sale",
+              "at": at}
+    rows = [dict(kind="share", share_kind=part.kind, organization_id=part.organization_id,
+                 amount_satang=part.amount_satang, rule_version=facts.rule_version, basis_points=part.basis_points,
+                 fixed_satang=part.fixed_satang, **common)
+            for part in split_parts(lines, seller_organization_id, facts.rules, facts.central_id, paid)]
+    if paid:
+        rows.append(dict(kind="custody", organization_id=custodian_id or facts.central_id, amount_satang=paid,
+                         rule_version=None, share_kind=None, basis_points=None, fixed_satang=None, **common))
+    return rows
+
+
 def record_sale(order, payment, category_codes: dict[int, str]) -> None:
     """Shares (who earns what) and custody (who holds the money) of a paid order, inserted in one
     statement after the order itself. The festival, the central fund and the newest rule version come
-    in one query, so the sale path stays short."""
-    festival_id, central, version = db.session.execute(
-        select(FestivalSession.festival_id, central_fund_id(), latest_version(FestivalSession.festival_id))
-        .where(FestivalSession.id == order.session_id)).one()
-    if central is None:
-        raise Conflict(_("Set up the central fund's account (an organization of kind central) before selling."),
-                       code="no_central_fund")
-    rules = _rules(festival_id, version)
-    lines = [(category_codes[t.category_id], t.price_satang) for t in order.tickets]
-    common = {"festival_id": festival_id, "session_id": order.session_id, "order_id": order.id, "source": "sale",
-              "at": utcnow()}
-    rows = [dict(kind="share", share_kind=part.kind, organization_id=part.organization_id,
-                 amount_satang=part.amount_satang, rule_version=version, basis_points=part.basis_points,
-                 fixed_satang=part.fixed_satang, **common)
-            for part in split_parts(lines, order.organization_id, rules, central, payment.amount_satang)]
-    if payment.amount_satang:
-        rows.append(dict(kind="custody", organization_id=payment.custodian_id or central,
-                         amount_satang=payment.amount_satang, rule_version=None, share_kind=None,
-                         basis_points=None, fixed_satang=None, **common))
+    in one query. (The counter's sale path reads these facts in its own claim statement and writes the
+    rows of ``sale_entries`` together with the order.)"""
+    facts = sale_facts(order.session_id)
+    rows = sale_entries(facts, order_id=order.id, session_id=order.session_id,
+                        seller_organization_id=order.organization_id,
+                        lines=[(category_codes[t.category_id], t.price_satang) for t in order.tickets],
+                        paid=payment.amount_satang, custodian_id=payment.custodian_id, at=utcnow())
     if rows:
         db.session.flush()  # the order first: the entries refer to it
         db.session.execute(insert(LedgerEntry), rows)

@@ -1,31 +1,43 @@
 """Selling seats: one transaction moves every seat to sold with a conditional update and writes the
-order, its tickets, the payment and the audit entry; if any seat was lost, nothing is written.
+order, its tickets, the payment, the ledger and the audit entry; if any seat was lost, nothing is written.
 
 Two guards make a double sale impossible: the conditional update (a seat changes only from
 available, from an expired hold or from one held by this seller), and the database's unique
 index on live tickets per (session, seat).
+
+A counter sale is a handful of round trips (issue 15): on PostgreSQL one statement claims the seats
+and reads everything the sale needs (prices, the seller's open shift, locked as ``claim_open_shift``
+would, the organization's custody setting, the festival, the central fund and the newest split rules),
+one statement writes the order with its tickets, payment and ledger lines (data-modifying CTEs), then
+the audit entry and the commit. SQLite takes the same steps in a few more statements. The rare paths
+(no open shift yet, complimentary seats, tables sold whole, a lost race, a retried request) cost
+their own queries.
 """
 import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..accounts.access import may_change_order
 from ..accounts.models import Organization, central_fund_id
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..i18n import localized
 from ..inventory.models import SeatInventory, live_hold_of
-from ..ledger.services import record_sale, record_ticket_refund
+from ..ledger.models import LedgerEntry
+from ..ledger.services import (SaleFacts, latest_version, record_ticket_refund, rules_from_json, rules_json,
+                               sale_entries)
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .buyers import clean_buyer
 from .holds import check_whole_tables, free_for
-from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket, new_id
+from .models import ComplimentaryQuota, Order, Payment, Refund, Shift, Ticket, new_id
 from .shifts import claim_open_shift, current_shift_id
 
 SALE_METHODS = ("cash", "transfer", "promptpay", "complimentary")
@@ -51,12 +63,19 @@ class PaymentInput:
 def custodian_for(method: str, organization_id: int) -> int | None:
     """Who physically receives the money: cash stays at the selling counter; transfers and PromptPay
     go to the organization's own account or the central fund's, as the organization is set up."""
+    if method in ("complimentary", "cash"):
+        return _custodian(method, organization_id, None, None)
+    custody, central_id = db.session.execute(
+        select(Organization.transfer_custody, central_fund_id()).where(Organization.id == organization_id)).one()
+    return _custodian(method, organization_id, custody, central_id)
+
+
+def _custodian(method: str, organization_id: int, custody: str | None, central_id: int | None) -> int | None:
+    """``custodian_for`` once the organization's ``transfer_custody`` and the central fund are known."""
     if method == "complimentary":
         return None
     if method == "cash":
         return organization_id
-    custody, central_id = db.session.execute(
-        select(Organization.transfer_custody, central_fund_id()).where(Organization.id == organization_id)).one()
     return organization_id if custody == "own" else central_id
 
 
@@ -120,10 +139,9 @@ def complimentary_left(organization_id: int, festival_id: int) -> int:
     return granted - used
 
 
-def _check_quota(actor, session_id: int, seats: int) -> None:
+def _check_quota(actor, festival_id: int, seats: int) -> None:
     """Complimentary seats stay within the organization's quota, also when two counters give seats
     away at once: the quota row is claimed (locked until commit) before the seats given are counted."""
-    festival_id = db.session.get(FestivalSession, session_id).festival_id
     db.session.execute(update(ComplimentaryQuota).where(
         ComplimentaryQuota.festival_id == festival_id, ComplimentaryQuota.organization_id == actor.organization_id)
         .values(seats=ComplimentaryQuota.seats))
@@ -156,66 +174,184 @@ def existing_order(actor, idempotency_key: str | None, session_id, method: str, 
     return order
 
 
+@dataclass
+class Claimed:
+    """What the claim statement read about the seats it moved to sold and about the sale."""
+    #: (seat id, category id, price, category code) in seat-map order
+    lines: list[tuple[int, int, int, str]]
+    #: some seat belongs to a table sold whole
+    tables: bool
+    #: the seller's open shift, locked until commit (None: none is open)
+    shift_id: int | None
+    #: the selling organization's ``transfer_custody``
+    custody: str | None
+    facts: SaleFacts
+
+
+def _claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
+    """Move the seats to sold (the conditional update, ``free_for``) and read what the sale needs; None
+    when some seat could not be claimed (the caller rolls back). One statement on PostgreSQL."""
+    inventory = SeatInventory.__table__
+    claim = (update(inventory).where(inventory.c.session_id == session_id, inventory.c.seat_id.in_(ids),
+                                     free_for(actor, now))
+             .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
+    dialect = db.session.get_bind().dialect.name
+    festival = select(FestivalSession.festival_id).where(FestivalSession.id == session_id).scalar_subquery()
+    version = latest_version(festival)
+    custody = select(Organization.transfer_custody).where(Organization.id == actor.organization_id)
+    columns = [Seat.id, Seat.category_id, PriceCategory.price_satang, PriceCategory.code, Seat.sold_whole,
+               festival.label("festival_id"), central_fund_id().label("central_id"), version.label("version"),
+               rules_json(festival, version, dialect).label("rules"), custody.scalar_subquery().label("custody")]
+    if dialect == "postgresql":
+        claimed = claim.returning(inventory.c.seat_id).cte("claimed")
+        shift = (select(Shift.id).where(Shift.user_id == actor.id, Shift.closed_at.is_(None))
+                 .with_for_update(key_share=True).cte("open_shift"))  # FOR NO KEY UPDATE, as an UPDATE takes
+        rows = db.session.execute(
+            select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
+            .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
+            .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position)).all()
+        if len(rows) != len(ids):
+            return None
+        shift_id = rows[0].shift_id
+    else:
+        if db.session.execute(claim).rowcount != len(ids):
+            return None
+        shift_id = claim_open_shift(actor)
+        rows = db.session.execute(select(*columns).join(PriceCategory, PriceCategory.id == Seat.category_id)
+                                  .where(Seat.id.in_(ids)).order_by(Seat.position)).all()
+    first = rows[0]
+    return Claimed(lines=[(r.id, r.category_id, r.price_satang, r.code) for r in rows],
+                   tables=any(r.sold_whole for r in rows), shift_id=shift_id, custody=first.custody,
+                   facts=SaleFacts(first.festival_id, first.central_id, first.version, rules_from_json(first.rules)))
+
+
+def _row(obj) -> dict:
+    """``obj``'s columns as an INSERT row, filling what was not set with the column's Python default (as
+    a flush would) and setting it on ``obj`` too; an autoincrement key left unset is left out."""
+    row = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        column = attr.columns[0]
+        if attr.key in obj.__dict__:
+            value = obj.__dict__[attr.key]
+        elif column.primary_key and column.autoincrement in (True, "auto") and column.type.python_type is int:
+            continue
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        elif column.server_default is not None:
+            continue
+        else:
+            value = None
+        setattr(obj, attr.key, value)
+        row[column.key] = value
+    return row
+
+
+def _write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict]) -> None:
+    """Insert the order, its tickets, its payment and its ledger lines: one statement on PostgreSQL (the
+    foreign keys are checked at its end), Core inserts elsewhere; then make the objects what a query
+    would have loaded (persistent, nothing left to flush or to load again)."""
+    order_row, ticket_rows, payment_row = _row(order), [_row(t) for t in tickets], _row(payment)
+    table = Payment.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        ctes = [insert(Order.__table__).values(order_row).cte("new_order"),
+                insert(Ticket.__table__).values(ticket_rows).cte("new_tickets")]
+        if entries:
+            ctes.append(insert(LedgerEntry.__table__).values(entries).cte("new_entries"))
+        payment.id = db.session.execute(insert(table).values(payment_row).returning(table.c.id)
+                                        .add_cte(*ctes)).scalar_one()
+    else:
+        db.session.execute(insert(Order.__table__).values(order_row))
+        db.session.execute(insert(Ticket.__table__), ticket_rows)
+        payment.id = db.session.execute(insert(table).values(payment_row).returning(table.c.id)).scalar_one()
+        if entries:
+            db.session.execute(insert(LedgerEntry.__table__), entries)
+    order.tickets, order.payments = tickets, [payment]
+    for obj in (order, *tickets, payment):
+        make_transient_to_detached(obj)
+    set_committed_value(order, "refunds", [])
+    db.session.add(order)
+
+
 def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
          idempotency_key: str | None = None) -> Order:
-    """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then."""
+    """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then.
+
+    With an ``idempotency_key``, a retried request gets the first request's order back, and the key sent
+    with another request is refused (``existing_order``). The unique (seller, key) index decides: the
+    sale is written, and if the key was used already, the write fails and the earlier order is looked
+    up, so a sale with a fresh key costs no look-up."""
     check_seller(actor)
-    earlier = existing_order(actor, idempotency_key, session_id, payment.method, seat_ids=seat_ids)
-    if earlier is not None:
-        return earlier
     ids = _validate(session_id, seat_ids, payment)
-    lines = _seat_lines(actor, session_id, ids)
-    check_whole_tables(ids)
     buyer = clean_buyer(buyer)
-    complimentary = payment.method == "complimentary"
-    total = 0 if complimentary else sum(line[2] for line in lines)
-    if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
-        raise Invalid(_("The cash received is less than the total."),
-                      details={"received": _("The cash received is less than the total.")})
     now = utcnow()
-    condition = free_for(actor, now)
-    result = db.session.execute(update(SeatInventory).where(
-        SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), condition)
-        .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
-    if result.rowcount != len(ids):
-        return _lost_race(actor, session_id, ids, condition, idempotency_key, payment.method)
+    claimed = _claim(actor, session_id, ids, now)
+    if claimed is None:
+        return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
+    complimentary = payment.method == "complimentary"
+    total = 0 if complimentary else sum(line[2] for line in claimed.lines)
+    try:
+        if claimed.tables:
+            check_whole_tables(ids)
+        _check_cash(payment, total)
+    except ServiceError:
+        db.session.rollback()
+        raise
     if complimentary:
-        _check_quota(actor, session_id, len(ids))
-    buyer = buyer or {}
-    order = Order(session_id=session_id, channel="complimentary" if complimentary else "counter",
-                  organization_id=actor.organization_id, seller_id=actor.id, shift_id=current_shift_id(actor),
-                  buyer_name=str(buyer.get("name") or "")[:200], buyer_phone=str(buyer.get("phone") or "")[:40],
-                  buyer_email=str(buyer.get("email") or "")[:200], payment_method=payment.method,
-                  total_satang=total, idempotency_key=idempotency_key,
+        _check_quota(actor, claimed.facts.festival_id, len(ids))
+    shift_id = claimed.shift_id if claimed.shift_id is not None else current_shift_id(actor)
+    order = Order(id=new_id(), session_id=session_id, channel="complimentary" if complimentary else "counter",
+                  organization_id=actor.organization_id, seller_id=actor.id, shift_id=shift_id,
+                  buyer_name=buyer["name"][:200], buyer_phone=buyer["phone"][:40], buyer_email=buyer["email"][:200],
+                  payment_method=payment.method, total_satang=total, status="paid", created_at=now, voided_at=None,
+                  void_reason=None, idempotency_key=idempotency_key, access_token=secrets.token_urlsafe(24),
                   complimentary_reason=payment.reason.strip()[:300] if complimentary else None)
-    order.id, order.access_token = new_id(), secrets.token_urlsafe(24)
-    order.tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session_id, seat_id=seat_id,
-                            category_id=category_id, price_satang=0 if complimentary else price, position=i,
-                            issue_no=1)
-                     for i, (seat_id, category_id, price, _code) in enumerate(lines)]
-    custodian_id = custodian_for(payment.method, actor.organization_id)
-    order.payments = [Payment(order_id=order.id, method=payment.method, amount_satang=total, custodian_id=custodian_id,
-                              reference=payment.reference.strip()[:100],
-                              received_satang=payment.received_satang if payment.method == "cash" else None)]
-    db.session.add(order)
-    record_sale(order, order.payments[0], {line[1]: line[3] for line in lines})
+    tickets = [Ticket(id=new_id(), order_id=order.id, session_id=session_id, seat_id=seat_id, category_id=category_id,
+                      price_satang=0 if complimentary else price, status="valid", position=i, issue_no=1,
+                      refund_id=None)
+               for i, (seat_id, category_id, price, _code) in enumerate(claimed.lines)]
+    custodian_id = _custodian(payment.method, actor.organization_id, claimed.custody, claimed.facts.central_id)
+    paid = Payment(order_id=order.id, method=payment.method, amount_satang=total, custodian_id=custodian_id,
+                   reference=payment.reference.strip()[:100], created_at=now,
+                   received_satang=payment.received_satang if payment.method == "cash" else None)
+    try:
+        entries = sale_entries(claimed.facts, order_id=order.id, session_id=session_id,
+                               seller_organization_id=actor.organization_id,
+                               lines=[(code, t.price_satang) for t, (_s, _c, _p, code) in zip(tickets, claimed.lines)],
+                               paid=total, custodian_id=custodian_id, at=now)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    try:
+        _write(order, tickets, paid, entries)
+    except IntegrityError:  # the key was used already, or (never, while the claim holds) a live ticket exists
+        return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
-    try:
-        db.session.flush()
-    except IntegrityError:
-        return _lost_race(actor, session_id, ids, condition, idempotency_key, payment.method)
+    db.session.flush()
     return order
 
 
-def _lost_race(actor, session_id, ids, condition, idempotency_key, method: str) -> Order:
-    """Some seat went to someone else: undo everything, then name the seats (or return the twin order)."""
+def _check_cash(payment: PaymentInput, total: int) -> None:
+    if payment.method == "cash" and payment.received_satang is not None and payment.received_satang < total:
+        raise Invalid(_("The cash received is less than the total."),
+                      details={"received": _("The cash received is less than the total.")})
+
+
+def _lost_race(actor, session_id, ids, now, idempotency_key, payment: PaymentInput) -> Order:
+    """Some seat could not be claimed, or the write failed: undo everything, then return the order a
+    retried request already made (or refuse a reused key), or say why: an unknown session or seat,
+    another organization's seat, a table taken in part, too little cash, or the seats someone else took."""
     db.session.rollback()
-    earlier = existing_order(actor, idempotency_key, session_id, method, seat_ids=ids)  # a retry won the race
+    earlier = existing_order(actor, idempotency_key, session_id, payment.method, seat_ids=ids)
     if earlier is not None:
         return earlier
+    lines = _seat_lines(actor, session_id, ids)
+    check_whole_tables(ids)
+    _check_cash(payment, 0 if payment.method == "complimentary" else sum(line[2] for line in lines))
     taken = sorted(db.session.scalars(select(SeatInventory.seat_id).where(
-        SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), ~condition)))
+        SeatInventory.session_id == session_id, SeatInventory.seat_id.in_(ids), ~free_for(actor, now))))
     raise SeatsTaken(_("Someone else has just taken some of these seats."), details={"seats": taken or ids})
 
 

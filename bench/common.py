@@ -1,0 +1,332 @@
+"""What the benchmarks share: a scratch database of their own, the app on it, gunicorn servers, timing
+loops and their figures, closed-loop HTTP clients and a statement counter.
+
+The database rule: a benchmark works in a database it made. On PostgreSQL that is a new database
+(``ticketing_bench_<name>`` on 127.0.0.1 by default, or the one ``--database-url`` / ``BENCH_DATABASE_URL``
+names), marked by a comment as a benchmark's own, dropped at the end unless ``--keep``. A database
+that exists without that mark is never touched: the benchmark stops and says so. On SQLite it is a
+file in a new temporary folder.
+"""
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+#: the comment a benchmark puts on the database it creates: only such a database is ever dropped
+MARK = "scratch database of a ticketing benchmark (bench/common.py); safe to drop"
+
+
+# --- the scratch database ---------------------------------------------------------------------
+
+def add_database_options(parser, name: str) -> None:
+    """``--db sqlite|postgresql``, ``--database-url`` and ``--keep`` for a benchmark called ``name``."""
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help=f"PostgreSQL database to create and use (default {PG_SERVER}/ticketing_bench_{name}, "
+                             "or BENCH_DATABASE_URL); it must not exist, or be a benchmark's own leftover")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.set_defaults(bench_name=name)
+
+
+class ScratchDatabase:
+    """``with ScratchDatabase(args) as url:`` a database of the benchmark's own, removed afterwards."""
+
+    def __init__(self, args):
+        self.kind = "postgresql" if (args.database_url or "").startswith("postgres") else args.db
+        self.keep = args.keep
+        if self.kind == "postgresql":
+            self.url = args.database_url or f"{PG_SERVER}/ticketing_bench_{args.bench_name}"
+        else:
+            self.folder = tempfile.mkdtemp(prefix=f"bench-{args.bench_name}-")
+            self.url = f"sqlite:///{self.folder}/{args.bench_name}.sqlite3"
+
+    def _admin(self):
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        from ticketing.config import sqlalchemy_url
+        url = make_url(sqlalchemy_url(self.url))
+        return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT"), url.database
+
+    def __enter__(self) -> str:
+        if self.kind != "postgresql":
+            return self.url
+        from sqlalchemy import text
+        engine, name = self._admin()
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                      "WHERE datname = :n"), {"n": name}).first()
+            if found is not None and found[0] != MARK:
+                engine.dispose()
+                raise SystemExit(f"database {name} exists and was not made by a benchmark: it is left alone. "
+                                 "Name a new one with --database-url.")
+            if found is not None:  # a previous run's, kept or left behind
+                conn.execute(text(f'DROP DATABASE "{name}"'))  # fails (and stops us) while it is in use
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{MARK}'"))
+        engine.dispose()
+        return self.url
+
+    def __exit__(self, *exc):
+        if self.keep:
+            print(f"kept: {self.url}")
+            return
+        if self.kind != "postgresql":
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        from sqlalchemy import text
+        engine, name = self._admin()
+        with engine.connect() as conn:
+            mark = conn.execute(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                     "WHERE datname = :n"), {"n": name}).scalar()
+            if mark == MARK:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def make_app(url: str):
+    """The app on ``url``, its schema made by the real migrations."""
+    from flask_migrate import upgrade
+
+    from ticketing import create_app
+    from ticketing.config import sqlalchemy_url
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def analyze(url: str) -> None:
+    """Fresh statistics after loading (PostgreSQL here runs with autovacuum off: without this, plans on
+    fresh tables can be wrong by a factor of 25)."""
+    from sqlalchemy import create_engine, text
+
+    from ticketing.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+def timed(fn, repeat: int, *, before=None) -> list[float]:
+    """Milliseconds of ``repeat`` calls of ``fn`` after one call to warm up; ``before()`` runs untimed
+    ahead of each call."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def percentile(samples, q: float) -> float:
+    """The ``q`` quantile (0-1) of ``samples`` by nearest rank; 0 for none."""
+    ordered = sorted(samples)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))]
+
+
+def median(samples) -> float:
+    return statistics.median(samples) if samples else 0.0
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn master with its workers serving ``module`` on ``url``'s database."""
+
+    def __init__(self, module: str, url: str, *, workers: int = 2, threads: int = 4, worker_class: str = "gthread",
+                 env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
+        self.module = module
+        environment = {"SECRET_KEY": "bench", **os.environ, "DATABASE_URL": url, "PYTHONPATH": ROOT, **(env or {})}
+        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker_class,
+                   "-b", f"127.0.0.1:{self.port}", "--backlog", "2048"]
+        if worker_class == "gthread":
+            command += ["--threads", str(threads)]
+        self.proc = subprocess.Popen(command + [module], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"{module} did not start under gunicorn")
+
+    def cpu(self) -> float:
+        return server_cpu(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
+    try:
+        pids = [pid] + [int(c) for task in os.listdir(f"/proc/{pid}/task")
+                        for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        ticks = 0
+        for p in pids:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+
+# --- closed-loop clients ------------------------------------------------------------------------
+
+class Http:
+    """One keep-alive connection (as a counter's browser keeps one), reopened after an error."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.port = port
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def post(self, path: str, body: dict, headers: dict | None = None) -> tuple[int, bytes]:
+        try:
+            self.conn.request("POST", path, json.dumps(body), {**self.headers, **(headers or {})})
+            resp = self.conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            return 0, b""
+
+
+def _client_process(setup, spec, barrier, results, seconds: float, done, limit: int | None) -> None:
+    steps = setup(spec)
+    records, lock = [], threading.Lock()
+
+    def loop(step):
+        mine = []
+        while time.monotonic() < deadline and (limit is None or done.value < limit):
+            start = time.perf_counter()
+            outcome = step()
+            if outcome is None:
+                break
+            result, units = outcome
+            end = time.monotonic()
+            mine.append((end, (time.perf_counter() - start) * 1000, result, units))
+            if result == "ok" and limit is not None:
+                with done.get_lock():
+                    done.value += 1
+        with lock:
+            records.extend(mine)
+
+    barrier.wait()
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=loop, args=(step,)) for step in steps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.put(records)
+
+
+def run_clients(setup, specs: list, seconds: float, *, limit: int | None = None) -> dict:
+    """Closed-loop clients: one process per spec (``setup(spec)``, a module-level function, returns that
+    process's clients as step functions, each run in its own thread). A step makes one request and
+    returns (result, units), or None when it has nothing left to do. All start together and stop after
+    ``seconds``, or once ``limit`` steps answered "ok". Returns the records (monotonic end time,
+    milliseconds, result, units), sorted by end time, and the elapsed seconds."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results, done = ctx.Barrier(len(specs) + 1), ctx.Queue(), ctx.Value("i", 0)
+    procs = [ctx.Process(target=_client_process, args=(setup, spec, barrier, results, seconds, done, limit))
+             for spec in specs]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    began = time.monotonic()
+    records = []
+    for _ in procs:
+        records.extend(results.get(timeout=seconds + 300))
+    for p in procs:
+        p.join()
+    records.sort()
+    ended = records[-1][0] if records else began
+    return {"records": records, "began": began, "elapsed": max(ended - began, 1e-9)}
+
+
+def figures(run: dict) -> dict:
+    """ok per second, units (tickets) per second, p50/p99 milliseconds of every answer, and counts."""
+    records = run["records"]
+    latencies = [r[1] for r in records]
+    ok = [r for r in records if r[2] == "ok"]
+    return {"rate": len(ok) / run["elapsed"], "units": sum(r[3] for r in ok) / run["elapsed"],
+            "p50": median(latencies), "p99": percentile(latencies, 0.99), "ok": len(ok),
+            "answers": len(records), "elapsed": run["elapsed"],
+            "results": {r: sum(1 for x in records if x[2] == r) for r in {x[2] for x in records}}}
+
+
+def rate_between(run: dict, first: int, last: int) -> float:
+    """ok answers per second from the ``first``-th to the ``last``-th "ok" (counted from 0)."""
+    ok = [r[0] for r in run["records"] if r[2] == "ok"]
+    if len(ok) <= last:
+        return 0.0
+    return (last - first) / max(ok[last] - ok[first], 1e-9)
+
+
+# --- statements -----------------------------------------------------------------------------------
+
+class StatementCounter:
+    """Counts the statements an engine sends and the commits, through SQLAlchemy's events."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+        self.statements = self.commits = 0
+        self.log = []
+        self.engine = engine
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements += 1
+        self.log.append(statement)
+
+    def _commit(self, conn):
+        self.commits += 1
+
+    def reset(self) -> None:
+        self.statements = self.commits = 0
+        self.log = []
+
+    def close(self) -> None:
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
