@@ -335,7 +335,7 @@ def test_the_order_page_offers_an_admin_the_stripe_refund_of_an_online_order(cli
     assert f'action="/shop/admin/orders/{b.id}/refund"' in form
     assert 'name="ticket_ids"' in form and 'name="reason"' in form
     assert 'name="refund_method"' not in page and 'id="void-form"' not in page
-    assert "Stripe" in form
+    assert "Stripe" in form and "ร้านค้าออนไลน์" in page.split('id="buyer"')[0]  # sold by the online shop
     # the counter's cash / transfer form stays on a counter order
     counter = client.get(f"/orders/{sold['c'].id}").get_data(as_text=True)
     assert 'id="void-form"' in counter and 'name="refund_method"' in counter and "stripe-refund" not in counter
@@ -419,3 +419,28 @@ def test_reconcile_command_without_stripe_or_with_bad_dates(app, runner, sold):
     app.config["STRIPE_SECRET_KEY"] = ""
     result = runner.invoke(args=["shop", "reconcile", *_days(), "--lang", "en"])
     assert result.exit_code == 2 and "not configured" in result.output, result.output
+
+
+def test_a_closed_period_freezes_the_online_line(runner, sold, monkeypatch):
+    from ticketing.revenue.models import ClosedPeriod
+    festival = sold["festival"]
+    start, end = statements.day_bounds(utcnow().astimezone(BANGKOK).date())
+    monkeypatch.setattr(services, "utcnow", lambda: end + services.CLOSE_GRACE * 2)
+    period = services.close_period(None, festival, start, end)
+    db.session.commit()
+    assert period.snapshot["online"] == ONLINE
+    # a period closed before statements had the online line still compares
+    old_start = start.replace(year=start.year - 1)
+    old = statements.build(festival.id, old_start, start).to_dict()
+    for key in ("generated_at", "closed", "open_parts", "online"):
+        old.pop(key)
+    db.session.add(ClosedPeriod(festival_id=festival.id, starts_at=old_start, ends_at=start, snapshot=old))
+    db.session.commit()
+    assert check.problems() == []
+    # a fee slipped in afterwards, inside the closed day, changes the online line: named
+    _insert_entry(sold["b"], sold["central"].id, "processor_fee", 100)
+    _insert_entry(sold["b"], sold["central"].id, "central_share", -100)
+    db.session.commit()
+    lines = _check(runner)
+    assert lines == [f"closed period {period.id} ({start:%Y-%m-%d %H:%M}): the ledger no longer matches the "
+                     "statement as closed"], lines

@@ -2,8 +2,9 @@
 
 - **For people** (``statement_csv_people``, ``/revenue/statement.csv``): UTF-8 with a byte-order mark
   (so Excel on a Thai Windows reads the Thai), headings in the reader's language, amounts in baht with
-  two decimals. One table per organization line, then each organization's shares by kind with the
-  rule version and rate, then the central fund with its reconciliation.
+  two decimals. One table per organization line (and the online shop's, its seller's columns empty),
+  then each organization's shares by kind with the rule version and rate, then the central fund with
+  its reconciliation.
 - **For machines** (``statement_csv``, ``/revenue/statement.csv?format=machine``): no BOM, English
   headings (``CSV_HEADER``), integer satang; one row per organization (record_type "organization"),
   one per share line ("share": share_kind, rule_version, basis_points or fixed_satang, amount_satang),
