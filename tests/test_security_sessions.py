@@ -430,3 +430,31 @@ def test_tokens_listed_issued_with_expiry_and_revoked_on_the_users_page(client, 
     assert client.post(f"/admin/tokens/{row.id}/revoke").status_code == 302
     assert anonymous.get("/api/v1/festivals", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert _token_row(token).revoked_at is not None
+
+
+# --- the address behind a reverse proxy ----------------------------------------------------------
+
+def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy(app, client, make, fresh_url):
+    make.user("seller1", roles=["seller"])
+    # No proxy trusted (the default): a client cannot dodge the per-address limit with X-Forwarded-For.
+    app.config.update(LOGIN_LIMIT_PER_ACCOUNT="100 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="2 per 15 minutes")
+    for spoof in ("198.51.100.1", "198.51.100.2"):
+        client.post("/login", data={"username": "x", "password": "y"}, headers={"X-Forwarded-For": spoof})
+    assert client.post("/login", data={"username": "seller1", "password": "secret-pass"},
+                       headers={"X-Forwarded-For": "198.51.100.3"}).status_code == 429
+    # Behind one trusted proxy, every client address counts on its own (the proxy's address is shared).
+    proxied = create_app({"SQLALCHEMY_DATABASE_URI": _sa(fresh_url), "TESTING": True, "WTF_CSRF_ENABLED": False,
+                          "TRUSTED_PROXIES": 1, "LOGIN_LIMIT_PER_ACCOUNT": "100 per 15 minutes",
+                          "LOGIN_LIMIT_PER_ADDRESS": "2 per 15 minutes"})
+    with proxied.app_context():
+        try:
+            through = proxied.test_client()
+            attempt = lambda who, password: through.post(  # noqa: E731
+                "/login", data={"username": "seller1", "password": password},
+                headers={"X-Forwarded-For": who}, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+            assert [attempt("203.0.113.5", "wrong") for _ in range(2)] == [200, 200]
+            assert attempt("203.0.113.5", "secret-pass") == 429
+            assert attempt("203.0.113.6", "secret-pass") == 302
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -38,6 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     from .accounts.throttle import limiter
     limiter.init_app(app)  # failed sign-ins, counted in the database or Redis (accounts.throttle)
+    if app.config.get("TRUSTED_PROXIES"):  # the client's address and scheme as the proxies in front saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_template_helpers(app)
     use_our_messages_for_wtforms()  # WTForms' own messages in Thai too
 

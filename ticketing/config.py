@@ -105,6 +105,8 @@ def load_config() -> dict:
         "RATELIMIT_KEY_PREFIX": "ticketing",
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none, the default).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_TITLE": "Candle Festival VIP seating API",
         "API_VERSION": "v1",
