@@ -26,7 +26,7 @@ from ..inventory.models import SeatInventory, in_shared_pool, seat_is_free
 from ..inventory.services import SeatView, categories_for_session
 from ..sales.buyers import EMAIL_RE, normalised_phone
 from ..sales.holds import propose_seats
-from ..seating.models import PriceCategory, Seat
+from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..timeutil import utcnow
 from .models import Cart, CartSeat
 
@@ -55,6 +55,25 @@ def shop_sessions() -> list[FestivalSession]:
         FestivalSession.starts_at > now,
         or_(FestivalSession.pool_online.is_(True), FestivalSession.id.in_(online_seats)))
         .order_by(FestivalSession.starts_at)))
+
+
+def sells_online(session: FestivalSession) -> bool:
+    """The session is still to come and the shop sells some of its seats."""
+    if session.starts_at <= utcnow():
+        return False
+    return session.pool_online or db.session.scalar(select(SeatInventory.id).where(
+        SeatInventory.session_id == session.id, SeatInventory.online.is_(True)).limit(1)) is not None
+
+
+def cart_lines(cart: Cart) -> list[tuple]:
+    """(stand, section, row, seat label, category, price) of the cart's seats, in the cart's order."""
+    rows = {r[0]: r[1:] for r in db.session.execute(
+        select(Seat.id, Stand.code, Section.code, Seat.row_label, Seat.label)
+        .join(Section, Section.id == Seat.section_id).join(Stand, Stand.id == Section.stand_id)
+        .where(Seat.id.in_([c.seat_id for c in cart.seats])))}
+    categories = {c.id: c for c in db.session.scalars(select(PriceCategory).where(
+        PriceCategory.id.in_({c.category_id for c in cart.seats})))}
+    return [(*rows.get(c.seat_id, ("", "", "", "")), categories.get(c.category_id), c.price_satang) for c in cart.seats]
 
 
 def free_counts(session: FestivalSession) -> dict[int, int]:
@@ -107,7 +126,7 @@ def hold(browser_key: str, session: FestivalSession, *, seat_ids=None, count=Non
     """Hold the chosen seats (or the best ``count`` seats of ``category``) in a new cart for this browser.
     The browser's earlier live cart for the session gives its seats back first. Nothing is held when any
     seat cannot be: the buyer is told which."""
-    if session not in shop_sessions():
+    if not sells_online(session):
         raise NotFound(_("This session is not on sale online."))
     limit = current_app.config["SHOP_MAX_SEATS"]
     now = utcnow()

@@ -39,7 +39,7 @@ def browser_key() -> str:
 
 def _session_or_404(session_id: int) -> FestivalSession:
     session = db.session.get(FestivalSession, session_id)
-    if session is None or session not in carts.shop_sessions():
+    if session is None or not carts.sells_online(session):
         abort(404)
     return session
 
@@ -122,14 +122,8 @@ def cart(cart_id):
     status = carts.effective_status(cart)
     expires = int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000)
     return _cart_page(render_template("shop/cart.html", cart=cart, status=status, expires_ms=expires,
-                                      seats=_seat_lines(cart), paying=stripe_gateway.enabled(), errors={},
+                                      seats=carts.cart_lines(cart), paying=stripe_gateway.enabled(), errors={},
                                       form=request.form))
-
-
-def _seat_lines(cart):
-    views = {s.id: s for s in seat_views(cart.session_id) if s.id in {c.seat_id for c in cart.seats}}
-    categories = {c.id: c for c in categories_for_session(cart.session)}
-    return [(views.get(c.seat_id), categories.get(c.category_id), c.price_satang) for c in cart.seats]
 
 
 @bp.post("/cart/<cart_id>/pay")
@@ -142,7 +136,7 @@ def pay(cart_id):
     if not outcome.ok:
         if errors:
             return _cart_page(render_template(
-                "shop/cart.html", cart=cart, status=carts.effective_status(cart), seats=_seat_lines(cart),
+                "shop/cart.html", cart=cart, status=carts.effective_status(cart), seats=carts.cart_lines(cart),
                 expires_ms=int(cart.expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000),
                 paying=stripe_gateway.enabled(), errors=errors, form=request.form), 422)
         return redirect(url_for(".cart", cart_id=cart.id))
@@ -152,8 +146,8 @@ def pay(cart_id):
     try:
         checkout = stripe_gateway.create_checkout(
             key=f"checkout-{cart.id}", email=cart.buyer_email, expires_at=cart.expires_at,
-            lines=[(f"{localized(festival)} · {localized(cart.session)} · {seat.section}/{seat.row}/{seat.label}"
-                    if seat else localized(festival), price) for seat, _c, price in _seat_lines(cart)],
+            lines=[(f"{localized(festival)} · {localized(cart.session)} · {stand} {section}/{row}/{label}", price)
+                   for stand, section, row, label, _category, price in carts.cart_lines(cart)],
             success_url=url_for(".done", cart_id=cart.id, _external=True),
             cancel_url=url_for(".cart", cart_id=cart.id, _external=True),
             metadata={"cart_id": cart.id, "session_id": str(cart.session_id)})
