@@ -458,3 +458,41 @@ def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy(app, client,
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+# --- one's own account: password and tokens ------------------------------------------------------
+
+def test_changing_ones_own_password_ends_the_other_sessions(app, client, guard):
+    elsewhere = _copy_session(app, client)
+    page = client.get("/account").get_data(as_text=True)
+    assert "gate1" in page and 'id="password-form"' in page
+    refused = [
+        {"current": "wrong-pass", "new": "a-new-password", "repeated": "a-new-password"},
+        {"current": "secret-pass", "new": "short", "repeated": "short"},
+        {"current": "secret-pass", "new": "a-new-password", "repeated": "another-password"},
+        {"current": "secret-pass", "new": "secret-pass", "repeated": "secret-pass"},
+    ]
+    for data in refused:
+        resp = client.post("/account", data=data)
+        assert resp.status_code == 200 and 'aria-invalid="true"' in resp.get_data(as_text=True), data
+        assert _signed_in(elsewhere), data  # nothing changed
+    resp = client.post("/account", data={"current": "secret-pass", "new": "a-new-password",
+                                         "repeated": "a-new-password"})
+    assert resp.status_code == 302
+    assert _signed_in(client) and not _signed_in(elsewhere)
+    assert login(app.test_client(), "gate1", "a-new-password").status_code == 302
+    assert services.authenticate("gate1", "secret-pass") is None
+
+
+def test_own_tokens_listed_and_revoked_only_by_their_owner(app, client, make):
+    seller = make.user("seller1", roles=["seller"])
+    other = make.user("seller2", roles=["seller"])
+    mine, theirs = issue_token(None, seller, days=3), issue_token(None, other)
+    db.session.commit()
+    login(client, "seller1")
+    page = client.get("/account").get_data(as_text=True)
+    assert mine[:12] in page and theirs[:12] not in page
+    assert client.post(f"/account/tokens/{_token_row(theirs).id}/revoke").status_code == 302
+    assert _token_row(theirs).revoked_at is None  # not one's own: refused, nothing changed
+    client.post(f"/account/tokens/{_token_row(mine).id}/revoke")
+    assert _token_row(mine).revoked_at is not None

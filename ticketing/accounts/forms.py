@@ -36,3 +36,11 @@ class UserForm(FlaskForm):
     organization_id = SelectField(_l("Organization"), coerce=lambda v: int(v) if v else None)
     password = PasswordField(_l("Password"), description=_l("Leave empty to keep the current password."))
     active = BooleanField(_l("Active"), default=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    repeated = PasswordField(_l("New password again"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"})

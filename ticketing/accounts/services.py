@@ -184,9 +184,30 @@ def issue_token(actor, user: User, *, days: int | None = None) -> str:
     return token
 
 
-def revoke_token(actor, token_id: int) -> ApiToken:
+def change_own_password(user: User, current: str, new: str, repeated: str) -> User:
+    """A user changes their own password: the current one is asked first. Every session of the user
+    ends (the caller signs the one it serves in again)."""
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current"] = _("This is not your current password.")
+    if len(new or "") < MIN_PASSWORD:
+        errors["new"] = _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
+    elif new == current:
+        errors["new"] = _("Choose a password other than the current one.")
+    elif new != repeated:
+        errors["repeated"] = _("The two new passwords differ.")
+    if errors:
+        raise Invalid(_("Please correct the highlighted fields."), details=errors)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    audit.record(user, "user.password", "user", user.id, None, {"by": "self"})
+    return user
+
+
+def revoke_token(actor, token_id: int, *, owner_id: int | None = None) -> ApiToken:
+    """Revoke a token; with ``owner_id``, only a token of that user (a user revoking their own)."""
     row = db.session.get(ApiToken, token_id)
-    if row is None:
+    if row is None or (owner_id is not None and row.user_id != owner_id):
         raise NotFound(_("No such token."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()

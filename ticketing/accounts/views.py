@@ -15,7 +15,7 @@ from ..i18n import LANG_COOKIE, LANGUAGES, localized
 from ..timeutil import utcnow
 from . import services, throttle
 from .access import roles_required
-from .forms import LoginForm, OrganizationForm, UserForm
+from .forms import LoginForm, OrganizationForm, PasswordChangeForm, UserForm
 from .models import ApiToken, Organization, User
 from .throttle import limiter
 
@@ -118,6 +118,36 @@ def logout():
         services.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("accounts.login"))
+
+
+# --- one's own account ------------------------------------------------------------------------
+
+def _own_tokens(user):
+    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Everyone's own page: change the password (which ends the sessions on other devices) and see and
+    revoke one's API tokens."""
+    form = PasswordChangeForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and page_action(
+            lambda: services.change_own_password(user, form.current.data, form.new.data, form.repeated.data),
+            form=form, success=_("Password changed. You were signed out on every other device.")).ok:
+        login_user(user)  # this session goes on, under the new generation
+        return redirect(url_for(".account"))
+    return render_template("accounts/account.html", form=form, user=user, tokens=_own_tokens(user), now=utcnow())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def own_token_revoke(token_id):
+    if page_action(lambda: services.revoke_token(current_user, token_id, owner_id=current_user.id)).ok:
+        flash(_("Token revoked."), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.get("/lang/<code>")
