@@ -9,6 +9,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask import g
+from flask_babel import force_locale, refresh
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
@@ -49,6 +51,13 @@ def app_on(kind: str, request, what: str):
     elif kind == "postgresql":
         url = _own_postgres_database(url, what)
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "TESTING": True, "WTF_CSRF_ENABLED": False})
+
+    @app.before_request
+    def _fresh_request_state():  # the test holds one app context open: start each request afresh (conftest.app)
+        g.pop("_login_user", None)
+        db.session.expire_all()
+        refresh()
+
     if not copied:
         with app.app_context():
             upgrade()
@@ -377,9 +386,10 @@ def test_export_and_compare(chain_app, world, tmp_path):
     seq = links[len(links) // 2].seq
     _rewrite_from(chain_app, seq, '{"forged": true}')
     assert verify().ok  # consistent again: only an export kept elsewhere shows it
-    problems = compare(full)
+    with force_locale("en"):
+        problems, mine_problems = compare(full), compare(mine)
     assert len(problems) == 1 and problems[0].startswith(f"Link {seq} differs from the export"), problems
-    assert compare(mine)[0].startswith(f"Link {seq} differs from the export")
+    assert mine_problems[0].startswith(f"Link {seq} differs from the export")
     path = tmp_path / "kept.jsonl"
     path.write_text("".join(full), encoding="utf-8")
     result = chain_app.test_cli_runner().invoke(args=["audit", "compare", str(path), "--lang", "en"])
@@ -391,6 +401,49 @@ def test_a_damaged_export_says_so(chain_app, world):
     lines = list(export_lines())
     edited = json.loads(lines[2])
     edited["entry"]["action"] = "x"
-    assert compare(lines[:2] + [json.dumps(edited) + "\n"] + lines[3:]) == ["The export itself is broken at link 2."]
-    assert compare(lines[:-1]) == ["The export is cut short: it has no head line."]
-    assert compare(["nonsense\n"]) == ["This is not an audit export (no header line)."]
+    with force_locale("en"):
+        damaged, short, nonsense = (compare(lines[:2] + [json.dumps(edited) + "\n"] + lines[3:]), compare(lines[:-1]),
+                                    compare(["nonsense\n"]))
+    assert damaged == ["The export itself is broken at link 2."]
+    assert short == ["The export is cut short: it has no head line."]
+    assert nonsense == ["This is not an audit export (no header line)."]
+    with force_locale("th"):  # Thai first
+        assert compare(["nonsense\n"]) == ["ไฟล์นี้ไม่ใช่ไฟล์ส่งออกบันทึกตรวจสอบ (ไม่มีบรรทัดหัวไฟล์)"]
+
+
+def test_audit_page_filters_and_export(chain_app, world):
+    from conftest import login
+    links = _some_history(world, sales=3)
+    _sell(world["seller_b"], world["session"], _seats(world["session"].id, 1, skip=30))
+    client = chain_app.test_client()
+    client.set_cookie("lang", "en")
+    login(client, "seller-a")
+    assert client.get("/audit/").status_code == 403
+    assert client.get("/audit/export.jsonl").status_code == 403
+    login(client, "treasurer")
+    page = client.get("/audit/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "checkin.entry" in html and "order.sell" in html
+    seq, digest = db.session.execute(select(AuditLink.seq, AuditLink.hash).order_by(AuditLink.seq.desc())).first()
+    assert digest in html and f"entry {seq}, hash" in html
+
+    def actions(**args):
+        body = client.get("/audit/", query_string=args).get_data(as_text=True)
+        return [part.split('"')[0] for part in body.split('data-action="')[1:]]
+    assert actions(organization=world["org_b"].id) == ["order.sell", "shift.open"]  # newest first
+    assert set(actions(user=world["gate"].id)) == {"checkin.entry"} and len(actions(user=world["gate"].id)) == 3
+    assert set(actions(kind="order.sell")) == {"order.sell"} and len(actions(kind="order.sell")) == 4
+    assert len(actions(kind="checkin.")) == 3
+    assert actions(**{"from": "2026-01-01", "to": "2026-01-02"}) == []
+    today = datetime.now(timezone(timedelta(hours=7))).date().isoformat()
+    assert len(actions(**{"from": today, "to": today})) == db.session.scalar(select(func.count()).select_from(AuditEntry))
+    bad = client.get("/audit/", query_string={"from": "soon"})
+    assert bad.status_code == 200 and "Give a date such as 2027-07-19." in bad.get_data(as_text=True)
+
+    export = client.get("/audit/export.jsonl", query_string={"organization": world["org_b"].id})
+    assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
+    lines = export.get_data(as_text=True).splitlines(keepends=True)
+    assert compare(lines) == [] and json.loads(lines[-1])["head"]["seq"] == seq
+    full = [json.loads(line) for line in lines[1:-1]]
+    assert {e["entry"]["organization_id"] for e in full if "entry" in e} <= {None, world["org_b"].id}
+    assert len(full) == seq and len(links) < seq

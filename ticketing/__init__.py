@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register every table)
     from .accounts import views as accounts_views
+    from .audit import views as audit_views
     from .api import register_api
     from .festivals import views as festival_views
     from .gate import admin as gate_admin
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_api(app)
     for bp in (web.bp, accounts_views.bp, festival_views.bp, seating_views.bp, inventory_views.bp,
                counter_views.bp, orders_desk.bp, ticket_views.bp, revenue_views.bp, gate_admin.bp, gate_views.bp,
+               audit_views.bp,
                shop_views.bp, shop_views.hooks, shop_admin.bp):
         app.register_blueprint(bp)
 
