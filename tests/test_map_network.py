@@ -7,7 +7,7 @@ import re
 
 import brotli
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, text, update
 
 from browser import CHROMIUM, LAUNCH_ARGS, live, require_browser  # noqa: F401 (live: fixture)
 from conftest import login
@@ -18,6 +18,7 @@ from ticketing.inventory import services as inventory
 from ticketing.inventory.models import SeatInventory
 from ticketing.sales import holds
 from ticketing.sales.services import PaymentInput, sell
+from ticketing.timeutil import utcnow
 
 
 @pytest.fixture
@@ -103,10 +104,10 @@ def test_a_sale_that_commits_late_is_not_missed(app, client, counter):
 
 def test_changes_are_read_from_the_index(app, counter):
     """The poll's plan names the index on (session_id, change_seq): it never reads the whole session."""
-    query = (select(SeatInventory.seat_id).where(SeatInventory.session_id == counter["session"].id,
-                                                 SeatInventory.change_seq >= 12345))
+    postgresql = db.engine.dialect.name == "postgresql"
+    query = changes.changes_query(counter["session"].id, changes.Cursor(12345, (12340, 12342)), utcnow(), postgresql)
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    if db.engine.dialect.name == "postgresql":
+    if postgresql:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: would a plan use it?
         plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
     else:
@@ -121,6 +122,7 @@ def test_a_bad_cursor_is_a_clear_error_in_thai(client, counter):
     assert "cursor" not in resp.json["message"]  # said in Thai, the default language
     with pytest.raises(Invalid):
         changes.parse_cursor(str(2**63))
+    assert client.get("/counter/sessions/999999/changes?cursor=0").status_code == 404  # no such session
 
 
 def test_an_unchanged_poll_is_304_and_a_change_is_not(client, counter):

@@ -168,12 +168,16 @@ def _total(session_id) -> int:
 @roles_required("seller", "admin", "treasurer")
 def changes(session_id):
     """Seats changed at or after ``cursor`` (the page's, then each answer's), for the live map: read from
-    an index, with an ETag; an unchanged answer is 304 (``inventory.changes``)."""
-    _session(session_id)
+    an index, with an ETag; an unchanged answer is 304 (``inventory.changes``: one statement, as nine
+    tablets ask every second)."""
+    if not 0 < session_id <= MAX_ID:
+        abort(404)
     try:
         found = live_changes.changes_since(session_id, live_changes.parse_cursor(request.args.get("cursor")))
     except Invalid as err:
         return jsonify(error=err.code, message=err.message), 400
+    if found is None:
+        abort(404)
     seats = [[c.seat_id, c.state, c.organization_id, c.held_by_id == current_user.id,
               c.hold_expires_at.isoformat() if c.hold_expires_at else None] for c in found.seats]
     response = jsonify(cursor=found.cursor, now=found.now.isoformat(), seats=seats)
