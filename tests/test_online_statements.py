@@ -16,6 +16,7 @@ Association on every ticket. Front seats cost 1,500 baht, VIP seats 800 baht.
 """
 import csv
 import io
+import re
 import subprocess
 from decimal import Decimal
 
@@ -23,7 +24,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 
+from browser import LiveServer, screenshot
 from conftest import login
+from test_browser import _fonts_loaded, _login, browser  # noqa: F401  (fixture)
+from ticketing import create_app
 from stripe_fixtures import stripe_standin  # noqa: F401  (fixture)
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
@@ -260,7 +264,15 @@ def test_a_seller_and_a_chosen_organization_get_no_online_line(client, sold):
     assert "online" not in api and "central" not in api
 
 
-def test_dashboard_chart_names_the_online_shop(client, sold):
+def test_dashboard_charts_name_the_online_shop_and_add_up_to_net_sales(client, sold):
+    from ticketing.revenue import dashboard
+    now = utcnow()
+    data = dashboard.breakdowns(sold["festival"].id, now.replace(year=now.year - 1), now.replace(year=now.year + 1))
+    assert dict(data["organization"])["ร้านค้าออนไลน์"] == 2 * FRONT
+    # a refund of one ticket takes that ticket off its category, not the whole order's
+    assert data["category"] == [("แถวหน้า", 2 * FRONT), ("วีไอพี", VIP)]
+    for key, rows in data.items():
+        assert sum(amount for _label, amount in rows) == CENTRAL["net_sales_satang"], key
     login(client, "treasurer")
     page = client.get("/revenue/", query_string=_today(sold["festival"])).get_data(as_text=True)
     chart = page.split('<section class="charts">')[1].split("</section>")[0]
@@ -339,9 +351,11 @@ def test_the_order_page_offers_an_admin_the_stripe_refund_of_an_online_order(cli
     # the counter's cash / transfer form stays on a counter order
     counter = client.get(f"/orders/{sold['c'].id}").get_data(as_text=True)
     assert 'id="void-form"' in counter and 'name="refund_method"' in counter and "stripe-refund" not in counter
-    # posting the form refunds the chosen ticket through the stand-in
-    ticket = b.tickets[0]
-    resp = client.post(f"/shop/admin/orders/{b.id}/refund", data={"reason": "ซื้อผิดรอบ", "ticket_ids": [ticket.id]})
+    # posting the form as it is (its action, its checkbox) refunds the chosen ticket through the stand-in
+    action = re.search(r'<form method="post" action="([^"]+)" id="stripe-refund-form"', page).group(1)
+    boxes = re.findall(r'name="ticket_ids" value="([^"]+)"', form)
+    assert boxes == [t.id for t in b.tickets]
+    resp = client.post(action, data={"reason": "ซื้อผิดรอบ", "ticket_ids": boxes})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/orders/{b.id}")
     refund = db.session.scalar(select(Refund).where(Refund.order_id == b.id))
     assert refund.amount_satang == FRONT and refund.reference.startswith("re_")
@@ -444,3 +458,45 @@ def test_a_closed_period_freezes_the_online_line(runner, sold, monkeypatch):
     lines = _check(runner)
     assert lines == [f"closed period {period.id} ({start:%Y-%m-%d %H:%M}): the ledger no longer matches the "
                      "statement as closed"], lines
+
+
+def test_an_admin_refunds_an_online_ticket_from_the_order_page_in_chromium(app, browser, sold):  # noqa: F811
+    """The real page in a real browser (CSRF on): tick the ticket, give a reason, confirm, and Stripe refunds it."""
+    a, standin = sold["a"], sold["standin"]
+    server_app = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True,
+                             "STRIPE_SECRET_KEY": standin.secret_key, "STRIPE_API_BASE": standin.url,
+                             "STRIPE_WEBHOOK_SECRET": SECRET, "MAIL_OUTBOX": app.config["MAIL_OUTBOX"]})
+    try:
+        with LiveServer(server_app) as live:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _login(page, live, "boss")
+            page.goto(f"{live.url}/orders/{a.id}")
+            _fonts_loaded(page)
+            assert page.locator("#void-form").count() == 0 and page.locator("input[name=refund_method]").count() == 0
+            boxes = page.locator("#order-tickets input[name=ticket_ids]")
+            assert boxes.count() == 1  # the other ticket was refunded already
+            boxes.first.check()
+            page.fill("#reason", "ผู้ซื้อขอคืน")
+            screenshot(page, "order-page-online-desktop-th")
+            page.on("dialog", lambda dialog: dialog.accept())
+            page.click("#stripe-refund-button")
+            page.wait_for_selector(".flash.success")
+            assert page.locator("#order-tickets tr.ticket-void").count() == 2
+            refunds = page.inner_text("#order-refunds")
+            screenshot(page, "order-page-online-refunded-desktop-th")
+            # the revenue page's online line moved by that ticket
+            page.goto(f"{live.url}/revenue/?festival={sold['festival'].id}")
+            _fonts_loaded(page)
+            line = page.inner_text("#online-line")
+            assert "ร้านค้าออนไลน์" in line and baht(2 * FRONT) in line and baht(FRONT) in line
+            screenshot(page, "revenue-online-line-desktop-th")
+            page.close()
+    finally:
+        with server_app.app_context():
+            db.engine.dispose()
+    db.session.expire_all()
+    second = db.session.scalars(select(Refund).where(Refund.order_id == a.id).order_by(Refund.id)).all()[-1]
+    assert second.amount_satang == FRONT and second.reference in refunds and baht(FRONT) in refunds
+    assert standin.get(second.reference)["payment_intent"] == a.payments[0].reference
+    assert [r.form["amount"] for r in standin.calls("POST", "/v1/refunds")][-1] == str(FRONT)
+    assert db.session.get(Order, a.id).status == "void" and check.problems() == []

@@ -9,7 +9,7 @@ from ..accounts.models import Organization
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
-from ..sales.models import Order, Payment, Ticket
+from ..sales.models import Order, Payment, Refund, Ticket
 from ..seating.models import PriceCategory
 from ..ledger.models import LedgerEntry
 from .statements import day_bounds
@@ -41,12 +41,26 @@ def breakdowns(festival_id: int, starts_at: datetime, ends_at: datetime,
                       .order_by(FestivalSession.starts_at))
     by_method = rows(select(Payment.method, net).join(Payment, Payment.order_id == LedgerEntry.order_id)
                      .where(*in_period).group_by(Payment.method).order_by(Payment.method))
-    # Per category: the tickets' prices of orders paid in the period (refunds subtract).
-    sign = func.sum(Ticket.price_satang * func.sign(LedgerEntry.amount_satang))
-    by_category = rows(select(category_name, sign).select_from(LedgerEntry)
-                       .join(Ticket, Ticket.order_id == LedgerEntry.order_id)
-                       .join(PriceCategory, PriceCategory.id == Ticket.category_id).where(*in_period)
-                       .group_by(category_name, PriceCategory.id).order_by(PriceCategory.id))
+    # Per category: the prices of the tickets of orders paid in the period, less the tickets refunded in it
+    # (each refund names its own tickets: a refund of one ticket takes off that ticket only).
+    price = func.sum(Ticket.price_satang)
+    sold = db.session.execute(
+        select(PriceCategory.id, category_name, price).select_from(LedgerEntry)
+        .join(Ticket, Ticket.order_id == LedgerEntry.order_id)
+        .join(PriceCategory, PriceCategory.id == Ticket.category_id)
+        .where(*in_period, LedgerEntry.source == "sale").group_by(PriceCategory.id, category_name)).all()
+    refunded = db.session.execute(
+        select(PriceCategory.id, category_name, price).select_from(Refund)
+        .join(Ticket, Ticket.refund_id == Refund.id).join(PriceCategory, PriceCategory.id == Ticket.category_id)
+        .join(FestivalSession, FestivalSession.id == Ticket.session_id)
+        .where(FestivalSession.festival_id == festival_id, Refund.amount_satang > 0, Refund.created_at >= starts_at,
+               Refund.created_at < ends_at).group_by(PriceCategory.id, category_name)).all()
+    categories = {}
+    for category_id, label, amount in sold:
+        categories[category_id] = [label, int(amount)]
+    for category_id, label, amount in refunded:
+        categories.setdefault(category_id, [label, 0])[1] -= int(amount)
+    by_category = [(str(label), amount) for _id, (label, amount) in sorted(categories.items())]
     return {"organization": by_org, "session": by_session, "category": by_category, "method": by_method}
 
 

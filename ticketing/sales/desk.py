@@ -27,7 +27,7 @@ from .search import STATUSES, OrderFilter, search_orders
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 STATUS_NAMES = {"paid": _l("Paid"), "partly_void": _l("Partly void"), "void": _l("Void")}
-ACTION_NAMES = {"order.sell": _l("Sold"), "order.void": _l("Voided and refunded"),
+ACTION_NAMES = {"order.sell": _l("Sold"), "order.sell_online": _l("Sold online"), "order.void": _l("Voided and refunded"),
                 "order.void_tickets": _l("Tickets voided and refunded"), "order.email": _l("Ticket e-mail sent"),
                 "ticket.reissue": _l("Ticket reissued")}
 
