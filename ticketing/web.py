@@ -85,6 +85,10 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(500)
     def server_error(err):
+        if isinstance(getattr(err, "original_exception", None), (OperationalError, InterfaceError, PoolTimeout)):
+            # the database went away where no handler of ours runs (an after_request hook, often after the
+            # commit): 503, so that the client sends the request again (a sale with its Idempotency-Key)
+            return database_unavailable(err.original_exception)
         from .extensions import db
         db.session.rollback()
         if request.path.startswith("/api/"):
