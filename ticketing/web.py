@@ -103,9 +103,9 @@ def register_error_pages(app) -> None:
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
     "font-src 'self'", "connect-src 'self'", "worker-src 'self' blob:", "media-src 'self' blob:",
-    # A form may also lead to Stripe's Checkout (the shop's pay button answers with a redirect there).
-    "object-src 'none'", "base-uri 'self'", "form-action 'self' https://checkout.stripe.com",
-    "frame-ancestors 'none'"])
+    # Forms stay on this site; the shop's cart page alone also lets its form go on to Stripe's Checkout
+    # (shop.views.checkout_origin).
+    "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"])
 #: a PDF is shown by the browser's viewer, which a policy with object-src 'none' would block
 PDF_SECURITY_POLICY = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 #: receipts and tickets (paper and phone) are not kept by browsers or proxies: a shared counter
