@@ -11,8 +11,10 @@ from ..sales.receipts import receipt_lines
 from . import pdf, services
 
 bp = Blueprint("tickets", __name__, url_prefix="/t")
-#: the phone page may be kept for a week: it must open at the gate with no network
-PHONE_CACHE = "private, max-age=604800"
+#: the phone page and its codes are not kept by the HTTP cache (issue 14: no-store on ticket pages, also set
+#: for them in ``web.NO_STORE_ENDPOINTS``); it opens at the gate with no network from the copy its service
+#: worker keeps (Cache Storage, static/js/phone.js and tickets/sw.js)
+PHONE_CACHE = "no-store"
 
 
 def _order(token):
