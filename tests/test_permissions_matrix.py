@@ -49,6 +49,10 @@ MATRIX = {
     # --- pages: anyone signed in ---------------------------------------------------------------------------------
     ("GET", "/"): "AAAAAA",  # signed out: the visitors' page (the shop); signed in: where each role starts
     ("POST", "/logout"): "-AAAAA",
+    # one's own account: password and API tokens (another user's token is refused as "No such token.")
+    ("GET", "/account"): "-AAAAA",
+    ("POST", "/account"): "-AAAAA",
+    ("POST", "/account/tokens/<int:token_id>/revoke"): "-AAAAA",
     ("GET", "/sessions/<int:session_id>/map"): "-AAAAA",
     ("GET", "/sessions/<int:session_id>/map.svg"): "-AAAAA",
     # --- the counter: sellers ------------------------------------------------------------------------------------
@@ -88,6 +92,9 @@ MATRIX = {
     ("GET", "/revenue/close"): "----AA",
     ("POST", "/revenue/close"): "----AA",
     ("GET", "/revenue/closed/<int:period_id>.json"): "----AA",
+    # --- the audit log: treasurers and admins --------------------------------------------------------------------
+    ("GET", "/audit/"): "----AA",
+    ("GET", "/audit/export.jsonl"): "----AA",
     # --- the gate: gate staff and admins -------------------------------------------------------------------------
     ("GET", "/gate/"): "---A-A",
     ("GET", "/gate/start"): "---A-A",
@@ -215,7 +222,11 @@ def world(app, make, tmp_path):
 
 
 def _url(rule: str, params: dict) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(params[m.group(1)]), rule)
+    def value(match):
+        name = match.group(1)
+        assert name in params, f"{rule}: give <{name}> a value in the `world` fixture's params"
+        return str(params[name])
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
 
 
 def _api_body(rule: str, w) -> dict:
