@@ -2,26 +2,32 @@
 holds across gunicorn workers (database) or in Redis, unknown usernames as slow as wrong passwords,
 sessions that end on the server, CSRF skipped only for a valid Bearer token, and API tokens with
 expiry, last use, listed and revocable."""
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 import requests
+from flask import g
 from sqlalchemy import func, select, update
 
-from conftest import ROOT, _sa, login
+from conftest import ROOT, SMALL_MAP, _sa, login
 from ticketing import create_app
 from ticketing.accounts import services
-from ticketing.accounts.models import ApiToken, RateLimitCounter, User
-from ticketing.accounts.services import issue_token, save_user
+from ticketing.accounts.models import ApiToken, RateLimitCounter
+from ticketing.accounts.services import issue_token, save_organization, save_user
 from ticketing.extensions import db
+from ticketing.festivals.services import save_festival
+from ticketing.inventory import services as inventory
+from ticketing.inventory.sessions import import_map, save_session
 from ticketing.sales.models import Order
+from ticketing.seating.mapfile import parse_map
 from ticketing.timeutil import utcnow
 from waiting import wait_until
 
@@ -295,7 +301,6 @@ def csrf_app(fresh_url):
 
     @app.before_request
     def _fresh_request_state():  # as in conftest's app: each request starts afresh, as on a real server
-        from flask import g
         g.pop("_login_user", None)
         db.session.expire_all()
 
@@ -307,14 +312,6 @@ def csrf_app(fresh_url):
 
 @pytest.fixture
 def counter(csrf_app):
-    from conftest import SMALL_MAP
-    from ticketing.accounts.services import save_organization
-    from ticketing.festivals.services import save_festival
-    from ticketing.inventory import services as inventory
-    from ticketing.inventory.sessions import import_map, save_session
-    from ticketing.seating.mapfile import parse_map
-    import json
-    from datetime import datetime, timezone
     save_organization(None, None, code="central", kind="central", name_th="กองกลาง", name_en="Central")
     org = save_organization(None, None, code="chamber", kind="member", name_th="หอการค้า", name_en="Chamber")
     festival = save_festival(None, None, name_th="งานแห่เทียน", name_en="Candle Festival", year=2027)
