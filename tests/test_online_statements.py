@@ -423,8 +423,9 @@ def test_reconcile_command_agrees_then_lists_a_payment_no_order_records(app, run
 
 
 def test_reconcile_command_without_stripe_or_with_bad_dates(app, runner, sold):
-    assert runner.invoke(args=["shop", "reconcile", "--from", "2027-07-20", "--to", "2027-07-19",
-                               "--lang", "en"]).exit_code == 1
+    reversed_ = runner.invoke(args=["shop", "reconcile", "--from", "2027-07-20", "--to", "2027-07-19", "--lang", "en"])
+    assert reversed_.exit_code == 2 and "The end date must not be before the start date." in reversed_.output
+    assert sold["standin"].calls("GET", "/v1/charges") == []
     bad = runner.invoke(args=["shop", "reconcile", "--from", "20-07-2027", "--to", "2027-07-19"])
     assert bad.exit_code == 2 and "--from" in bad.output
     sold["standin"].fail_next(10, status=500, retry=False)

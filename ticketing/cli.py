@@ -353,7 +353,7 @@ def restore_command(path, yes):
 def shop_reconcile(first, last, lang):
     """Compare the online orders of the days FROM to TO with Stripe's payments and refunds: one line per
     difference and a summary; exit 1 when there is a difference, 2 when Stripe is not configured or
-    cannot be reached."""
+    cannot be reached (or the dates are wrong)."""
     from flask_babel import gettext as _
 
     from .money import format_thb
@@ -366,8 +366,8 @@ def shop_reconcile(first, last, lang):
             click.echo(_("Online payment is not configured (STRIPE_SECRET_KEY): there is nothing at Stripe to "
                          "compare with."), err=True)
             sys.exit(2)
-        if last < first:
-            _fail(_("The end date must not be before the start date."))
+        if last < first:  # a usage error (2), never taken for a difference (1)
+            raise click.BadParameter(_("The end date must not be before the start date."), param_hint="--to")
         try:
             result = reconcile(*day_bounds(first.date(), last.date()))
         except ServiceError as err:
