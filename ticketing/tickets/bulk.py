@@ -1,7 +1,8 @@
 """Every live ticket of a session in one PDF, drawn on every core.
 
-The request's process reads the tickets in seat-map order, a chunk at a time, and makes each into a
-``TicketFace`` (text and signed code: the part that needs the database, the words and the key). Worker
+The request's process reads the ids of the session's live tickets in seat-map order (so that the
+print is of the tickets live when it started, whatever is sold or voided meanwhile), then the tickets
+a chunk at a time, and makes each into a ``TicketFace`` (text and signed code: the part that needs the database, the words and the key). Worker
 processes draw the chunks into PDFs of their own, and qpdf (pikepdf) joins them, in order, into one
 file. A session too small to share out is drawn in this process.
 
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..sales.models import Ticket
-from .pdf import Labels, TicketFace, faces, render_faces, ticket_views
+from .pdf import Labels, TicketFace, faces, render_faces, session_ticket_ids, ticket_views
 
 #: tickets per worker task: enough that each part's fonts and shared form are a small overhead,
 #: few enough that the progress bar moves and the cores stay evenly busy
@@ -57,14 +58,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
-def _parts(session_id: int, labels: Labels, chunk: int):
-    offset = 0
-    while True:
-        views = ticket_views(session_id=session_id, offset=offset, limit=chunk)
-        if not views:
-            return
-        yield list(faces(views, labels))
-        offset += len(views)
+def _parts(ids: list[str], labels: Labels, chunk: int):
+    for start in range(0, len(ids), chunk):
+        yield list(faces(ticket_views(ticket_ids=ids[start:start + chunk]), labels))
 
 
 def session_pdf(session_id: int, out, layout: str = "a6", progress=None, workers: int | None = None,
@@ -72,14 +68,15 @@ def session_pdf(session_id: int, out, layout: str = "a6", progress=None, workers
     """Write every live ticket of the session, one page each in seat-map order, to ``out`` (a binary
     file). ``progress(n)`` is called as each n tickets are drawn. Returns the number of tickets."""
     labels = Labels.make()
-    workers = min(workers or cores(), -(-live_ticket_count(session_id) // chunk))
+    ids = session_ticket_ids(session_id)
+    workers = min(workers or cores(), -(-len(ids) // chunk))
     if workers <= 1:
-        ticket_faces = [face for part in _parts(session_id, labels, chunk) for face in part]
+        ticket_faces = [face for part in _parts(ids, labels, chunk) for face in part]
         render_faces(ticket_faces, labels, layout, out, progress)
         return len(ticket_faces)
     with TemporaryDirectory(prefix="tickets-") as tmp, _pool(workers) as pool:
         paths, pending = [], []
-        for index, part in enumerate(_parts(session_id, labels, chunk)):
+        for index, part in enumerate(_parts(ids, labels, chunk)):
             paths.append(os.path.join(tmp, f"{index:06d}.pdf"))
             pending.append(pool.submit(_render_part, part, labels, layout, paths[-1]))
         drawn = 0

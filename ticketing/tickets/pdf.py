@@ -49,8 +49,17 @@ class TicketView:
     organization: Organization | None
 
 
-def ticket_views(order_id: str | None = None, session_id: int | None = None, offset=0, limit=None):
-    """Live tickets of an order, or of a whole session, in seat-map order."""
+def session_ticket_ids(session_id: int) -> list[str]:
+    """The ids of a session's live tickets, in seat-map order."""
+    return list(db.session.scalars(
+        select(Ticket.id).join(Seat, Seat.id == Ticket.seat_id)
+        .where(Ticket.session_id == session_id, Ticket.status == "valid").order_by(Seat.position, Ticket.id)))
+
+
+def ticket_views(order_id: str | None = None, session_id: int | None = None, offset=0, limit=None,
+                 ticket_ids: list[str] | None = None):
+    """Live tickets of an order, of a whole session, or of the given ids, in seat-map order (an order's
+    in its own order)."""
     query = (select(Ticket, Order, Festival, FestivalSession, Stand, Section, Seat, PriceCategory, Organization)
              .join(Order, Order.id == Ticket.order_id).join(FestivalSession, FestivalSession.id == Ticket.session_id)
              .join(Festival, Festival.id == FestivalSession.festival_id).join(Seat, Seat.id == Ticket.seat_id)
@@ -62,6 +71,8 @@ def ticket_views(order_id: str | None = None, session_id: int | None = None, off
         query = query.where(Ticket.order_id == order_id).order_by(Ticket.position)
     if session_id is not None:
         query = query.where(Ticket.session_id == session_id).order_by(Seat.position, Ticket.id)
+    if ticket_ids is not None:
+        query = query.where(Ticket.id.in_(ticket_ids)).order_by(Seat.position, Ticket.id)
     query = query.offset(offset).limit(limit)
     return [TicketView(*row) for row in db.session.execute(query)]
 
