@@ -8,8 +8,8 @@ Serves the real app under gunicorn (2 gthread workers) on a scratch database of 
 a 3,000-seat map dealt in equal shares to nine organizations, a third of the seats sold, then ANALYZE.
 Each load is a cold one (browser cache cleared, session cookie kept) of a seller's counter page. *Usable*
 is the moment the page's script marks the map live (``#seatmap[data-live]``): every seat drawn, zoom and
-pan on, a tap holds a seat. Also measured: the bytes that came over the network, and how long a tap takes
-to come back held. Three ways, taking turns so that the machine's other work weighs on each alike:
+pan on, a tap holds a seat. Also measured: the bytes that came over the network until then, and how long a
+tap takes to come back held. Three ways, taking turns so that the machine's other work weighs on each alike:
 
 - unthrottled (the baseline),
 - throttled, as served (compressed),
@@ -140,8 +140,8 @@ def load(browser, base: str, username: str, session_id: int, seat_id: int, netwo
     page.wait_for_function("() => window.__usableAt !== undefined", timeout=60_000)
     usable = page.evaluate("window.__usableAt")
     circles = page.evaluate("document.querySelectorAll('#seatmap circle.seat').length")
+    transferred = sum(received)  # what came before the map was usable (the font may still be coming)
     page.wait_for_load_state("load")
-    transferred = sum(received)
     start = time.perf_counter()
     page.evaluate("""id => { const v = document.getElementById('seatmap');
         v.dispatchEvent(new CustomEvent('seat-tap', { detail: v.querySelector('circle[data-id="' + id + '"]') })); }""",
@@ -189,7 +189,7 @@ def main():
 
     print(f"\ncounter page of a {data['seats']}-seat session ({results[kinds[0][0]][0]['circles']} seats drawn), "
           f"{args.runs} cold loads each, medians:")
-    print(f"{'':32} {'usable ms':>10} {'ratio':>7} {'KB over network':>16} {'tap held ms':>12}")
+    print(f"{'':32} {'usable ms':>10} {'ratio':>7} {'KB until usable':>16} {'tap held ms':>12}")
     base_usable = statistics.median(r["usable"] for r in results[kinds[0][0]])
     for name, _n, _c in kinds:
         rows = results[name]

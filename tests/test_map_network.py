@@ -4,6 +4,7 @@ changed, none missed when transactions commit out of order), compressed pages, S
 Timing targets live in bench/map_network.py and bench/polling.py, not here."""
 import gzip
 import re
+from datetime import timedelta
 
 import brotli
 import pytest
@@ -76,6 +77,17 @@ def test_a_seat_given_to_the_online_shop_is_a_change(client, counter):
     inventory.allocate_seats(counter["admin"], counter["session"], [counter["seats"][6]], inventory.ONLINE)
     db.session.commit()
     assert [row[0] for row in _poll(client, counter, cursor).json["seats"]] == [counter["seats"][6]]
+
+
+def test_an_expired_hold_is_answered_as_free(client, counter):
+    cursor = _page_cursor(client, counter)
+    holds.hold_seats(counter["other"], counter["session"], [counter["seats"][0], counter["seats"][1]])
+    db.session.execute(update(SeatInventory).where(SeatInventory.seat_id == counter["seats"][0])
+                       .values(hold_expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    rows = {row[0]: row[1:] for row in _poll(client, counter, cursor).json["seats"]}
+    assert rows[counter["seats"][0]] == ["available", None, False, None]
+    assert rows[counter["seats"][1]][0] == "held"
 
 
 def test_a_sale_that_commits_late_is_not_missed(app, client, counter):
