@@ -63,6 +63,18 @@ def register_error_pages(app) -> None:
 
     from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
+    @app.teardown_appcontext
+    def end_session_without_the_database(_exc):
+        """Runs before Flask-SQLAlchemy's own teardown (registered later, so run first): closing the session
+        rolls back on its connection, and when the database went away (a restart) that raises after the
+        answer was made, and the server would send a bare 500 instead of it."""
+        from .extensions import db
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError):
+            app.logger.warning("database unavailable while closing a request's session")
+            db.session.registry.clear()  # the connection was invalidated; the pool opens a new one next time
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeout)
