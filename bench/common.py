@@ -162,7 +162,7 @@ class Server:
     """A gunicorn master with its workers serving ``module`` on ``url``'s database."""
 
     def __init__(self, module: str, url: str, *, workers: int = 2, threads: int = 4, worker_class: str = "gthread",
-                 env: dict | None = None, port: int | None = None):
+                 env: dict | None = None, port: int | None = None, log: str | None = None):
         self.port = port or free_port()
         self.module = module
         environment = {"SECRET_KEY": "bench", **os.environ, "DATABASE_URL": url, "PYTHONPATH": ROOT, **(env or {})}
@@ -170,8 +170,8 @@ class Server:
                    "-b", f"127.0.0.1:{self.port}", "--backlog", "2048"]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
-        self.proc = subprocess.Popen(command + [module], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.log = open(log, "ab") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(command + [module], cwd=ROOT, env=environment, stdout=self.log, stderr=self.log)
         for _ in range(300):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -190,6 +190,8 @@ class Server:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait()
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
 
 
 def server_cpu(pid: int) -> float:

@@ -11,7 +11,8 @@ bare endpoint (bench/bare_app.py). The two take turns (``--rounds``), so that wh
 is doing weighs on both alike. Prints scans/s, p50/p99 latency, the answers by result,
 `double_admitted` (tickets with more than one `ok`, in the answers or in the database: must be 0) and
 the ratio to the bare write, beside the targets. Each endpoint stops after ``--max-seconds`` in all.
-PostgreSQL uses a scratch database `bench_gate` that it creates and drops (and nothing else).
+Works in a scratch database of its own (bench/common.py): PostgreSQL `ticketing_bench_gate` (or
+``--database-url``), created and dropped afterwards unless ``--keep``; SQLite, a temporary file.
 """
 import argparse
 import http.client
@@ -19,9 +20,7 @@ import json
 import multiprocessing
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,8 +30,8 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-PG_DATABASE = "bench_gate"
+
+from bench.common import ScratchDatabase, Server, add_database_options, server_cpu  # noqa: E402
 REPEATS = 0.10
 #: tickets of each session sold beyond the measured ones, scanned once before measuring (a fresh worker's
 #: first requests load translations, compile statements and open connections)
@@ -54,29 +53,6 @@ def plan(tickets: int) -> dict:
             "categories": [
                 {"code": "front", "name": {"th": "หน้า", "en": "Front"}, "color": "#c8102e", "price_satang": 150000},
                 {"code": "vip", "name": {"th": "วีไอพี", "en": "VIP"}, "color": "#1a73e8", "price_satang": 80000}]}
-
-
-def scratch_database() -> str:
-    """A fresh `bench_gate` database (a previous run's is dropped first)."""
-    from sqlalchemy import create_engine, text
-
-    from ticketing.config import sqlalchemy_url
-    engine = create_engine(sqlalchemy_url(f"{PG_SERVER}/postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
-    engine.dispose()
-    return f"{PG_SERVER}/{PG_DATABASE}"
-
-
-def drop_scratch_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    from ticketing.config import sqlalchemy_url
-    engine = create_engine(sqlalchemy_url(f"{PG_SERVER}/postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-    engine.dispose()
 
 
 def setup(url: str, tickets: int, scanners: int) -> dict:
@@ -228,40 +204,6 @@ def run_phase(port: int, path: str, dealt: list, tokens: list, processes: int, s
     return {"answers": answers, "elapsed": ended - began, "planned": planned}
 
 
-def serve(module: str, url: str, workers: int, threads: int):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "PYTHONPATH": ROOT}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
-                             "--threads", str(threads), "-b", f"127.0.0.1:{port}", module], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"{module} did not start")
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds used so far by a gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
-    try:
-        pids = [pid] + [int(c) for task in os.listdir(f"/proc/{pid}/task")
-                        for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
-        ticks = 0
-        for p in pids:
-            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError):
-        return 0.0
-
-
 def chunk(dealt: list, part: int, parts: int) -> list:
     """Part ``part`` of ``parts`` of every scanner's scans."""
     return [scans[len(scans) * part // parts:len(scans) * (part + 1) // parts] for scans in dealt]
@@ -274,10 +216,10 @@ def merge(total: dict | None, stats: dict) -> dict:
             "planned": total["planned"] + stats["planned"], "cpu": total["cpu"] + stats["cpu"]}
 
 
-def measured_part(proc, port: int, path: str, dealt: list, tokens: list, processes: int, seconds: float) -> dict:
-    before = server_cpu(proc.pid)
+def measured_part(server: Server, port: int, path: str, dealt: list, tokens: list, processes: int, seconds: float) -> dict:
+    before = server_cpu(server.proc.pid)
     stats = run_phase(port, path, dealt, tokens, processes, seconds)
-    stats["cpu"] = server_cpu(proc.pid) - before
+    stats["cpu"] = server_cpu(server.proc.pid) - before
     return stats
 
 
@@ -323,7 +265,7 @@ def describe(name: str, stats: dict) -> tuple[float, float]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    add_database_options(parser, "gate")
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--scanners", type=int, default=32)
     parser.add_argument("--processes", type=int, default=4, help="client processes the scanners are spread over")
@@ -332,14 +274,16 @@ def main():
     parser.add_argument("--rounds", type=int, default=4, help="turns the app and the bare endpoint take")
     parser.add_argument("--max-seconds", type=float, default=240,
                         help="each endpoint's scans stop after this in all, finished or not")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database (PostgreSQL)")
     args = parser.parse_args()
     args.processes = max(1, min(args.processes, args.scanners))
     args.rounds = max(1, args.rounds)
     if not 1 <= args.tickets <= 100_000:
         raise SystemExit("--tickets: 1 to 100,000")
-    url = scratch_database() if args.db == "postgresql" else \
-        f"sqlite:///{tempfile.mkdtemp(prefix='bench-db-')}/gate.sqlite3"
+    with ScratchDatabase(args) as url:
+        run(args, url)
+
+
+def run(args, url: str):
     servers = []
     try:
         loading = time.monotonic()
@@ -350,13 +294,12 @@ def main():
         warm_ours = scan_plan(app_sold[args.tickets:], app_session, args.scanners, repeats=0, device="warm")
         warm_bare = scan_plan(bare_sold[args.tickets:], bare_session, args.scanners, repeats=0, device="warm")
         total = sum(len(d) for d in ours_plan)
-        print(f"database: {args.db}   tickets: {args.tickets}   scans: {total} ({total - args.tickets} repeated)"
-              f"   scanners: {args.scanners} in {args.processes} processes   gunicorn: {args.workers} workers x "
+        print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   tickets: {args.tickets}   "
+              f"scans: {total} ({total - args.tickets} repeated)   scanners: {args.scanners} in {args.processes} processes   gunicorn: {args.workers} workers x "
               f"{args.threads} threads   rounds: {args.rounds}   loaded in {time.monotonic() - loading:.1f} s")
-        (ours_proc, ours_port), (bare_proc, bare_port) = (
-            serve("wsgi:app", url, args.workers, args.threads),
-            serve("bench.bare_app:app", url, args.workers, args.threads))
-        servers = [ours_proc, bare_proc]
+        servers = [Server("wsgi:app", url, workers=args.workers, threads=args.threads)]
+        servers.append(Server("bench.bare_app:app", url, workers=args.workers, threads=args.threads))
+        (ours_server, ours_port), (bare_server, bare_port) = ((s, s.port) for s in servers)
         run_phase(ours_port, "/api/v1/checkins", warm_ours, data["tokens"], args.processes, 60)
         run_phase(bare_port, "/bare-checkin", warm_bare, data["tokens"], args.processes, 60)
         # The app and the bare endpoint take turns, a part of the scans each, so that a change in what
@@ -364,15 +307,14 @@ def main():
         ours = bare = None
         for part in range(args.rounds):
             budget = args.max_seconds / args.rounds
-            ours = merge(ours, measured_part(ours_proc, ours_port, "/api/v1/checkins",
+            ours = merge(ours, measured_part(ours_server, ours_port, "/api/v1/checkins",
                                              chunk(ours_plan, part, args.rounds), data["tokens"], args.processes,
                                              budget))
-            bare = merge(bare, measured_part(bare_proc, bare_port, "/bare-checkin",
+            bare = merge(bare, measured_part(bare_server, bare_port, "/bare-checkin",
                                              chunk(bare_plan, part, args.rounds), data["tokens"], args.processes,
                                              budget))
-        for proc in servers:
-            proc.terminate()
-            proc.wait()
+        for server in servers:
+            server.stop()
         print(f"{'endpoint':<12}{'scans/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ok':>8}{'already_used':>14}{'other':>7}"
               f"{'unsent':>8}{'seconds':>9}{'app cpu ms/scan':>16}")
         (rate, p99), (bare_rate, _bare_p99) = describe("check-in", ours), describe("bare write", bare)
@@ -383,12 +325,8 @@ def main():
         print(f"ratio check-in/bare: {rate / bare_rate:.2f} (target >= {TARGET_RATIO})   "
               f"p99: {p99:.1f} ms (target <= {TARGET_P99:g} ms)")
     finally:
-        for proc in servers:
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait()
-        if args.db == "postgresql" and not args.keep:
-            drop_scratch_database()
+        for server in servers:
+            server.stop()
 
 
 if __name__ == "__main__":

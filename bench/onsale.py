@@ -201,6 +201,20 @@ def statements_per_sale(url: str, token: str, session_id: int, seat_ids: list, s
     return result
 
 
+def without_audit_chain(url: str) -> None:
+    """Diagnostic only: stop the audit chain's deferred trigger (PostgreSQL) in the scratch database."""
+    from sqlalchemy import create_engine, text
+
+    from ticketing.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql" and conn.execute(text(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'audit_entries_chain'")).first():
+            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_chain"))
+            print("DIAGNOSTIC: audit chain trigger disabled in the scratch database; not the app's figures")
+    engine.dispose()
+
+
 def describe(name: str, f: dict) -> None:
     other = sum(n for r, n in f["results"].items() if r not in ("ok", "taken"))
     print(f"{name:<13}{f['rate']:>9.1f}{f['units']:>10.1f}{f['p50']:>9.1f}{f['p99']:>9.1f}"
@@ -227,6 +241,9 @@ def main():
     parser.add_argument("--orders", type=int, default=0,
                         help="instead of --seconds for the app: sell this many orders (at least 2,000), then "
                              "compare orders/s over the first 1,000 and the last 1,000")
+    parser.add_argument("--no-audit-chain", action="store_true",
+                        help="diagnostic: disable the audit chain's commit-time trigger in the scratch database, to "
+                             "see what its one lock (held through each commit) costs; figures are then not the app's")
     add_server_options(parser)
     args = parser.parse_args()
     processes = max(1, min(args.processes, args.counters))
@@ -238,6 +255,8 @@ def main():
         data = setup(url, args.counters, 1 + sum(app_sessions) + sum(bare_sessions))
         all_sessions, tokens, seat_ids = data["sessions"], data["tokens"], data["seat_ids"]
         probe, rest = all_sessions[0], all_sessions[1:]
+        if args.no_audit_chain:
+            without_audit_chain(url)
         per_sale, commits, one = statements_per_sale(url, tokens[0], probe, seat_ids)
         server = dict(workers=args.workers, threads=args.threads, worker_class=args.worker_class)
         print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   counters: {args.counters} "

@@ -1,10 +1,11 @@
 """Benchmark: finding an order among 50,000 (the orders desk's search, sales.search).
 
-    .venv/bin/python bench/orders.py --db sqlite          # or --db postgresql [--pg-url URL]
+    .venv/bin/python bench/orders.py --db sqlite          # or --db postgresql [--database-url URL] [--keep]
 
 Loads 50,000 orders (1-4 tickets each, 9 organizations, 10 sessions over 10 days, Thai and English
-buyer names, phones and e-mails, some voided) into its own scratch database: a new SQLite file, or
-the PostgreSQL database `bench_orders` (created if missing, emptied first; never the test database).
+buyer names, phones and e-mails, some voided) into its own scratch database (bench/common.py): a new
+SQLite file, or the PostgreSQL database `ticketing_bench_orders` (or ``--database-url``), created for
+the run and dropped afterwards unless ``--keep``; a database it did not create is never touched.
 Then ANALYZE, and times the typical searches of a busy desk against a baseline measured in the same
 run: one order read by its primary key with its tickets (what opening an order page costs). Prints
 each search's median and p95 in milliseconds and its ratio to the baseline's median.
@@ -12,7 +13,6 @@ each search's median and p95 in milliseconds and its ratio to the baseline's med
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -24,12 +24,14 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 from ticketing import create_app  # noqa: E402
 from ticketing.accounts.services import save_organization, save_user  # noqa: E402
 from ticketing.config import sqlalchemy_url  # noqa: E402
+from bench.common import ScratchDatabase, add_database_options, analyze, median, percentile  # noqa: E402
+from bench.common import timed as timed_samples  # noqa: E402
 from ticketing.extensions import db  # noqa: E402
 from ticketing.festivals.services import save_festival  # noqa: E402
 from ticketing.inventory.sessions import import_map, save_session  # noqa: E402
@@ -38,7 +40,6 @@ from ticketing.sales.search import OrderFilter, search_orders  # noqa: E402
 from ticketing.seating.mapfile import parse_map  # noqa: E402
 from ticketing.seating.models import PriceCategory, Seat, Section  # noqa: E402
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_orders"
 FIRST = ["สมชาย", "สมหญิง", "ประเสริฐ", "นงลักษณ์", "วิชัย", "สุดารัตน์", "อนันต์", "กาญจนา", "John", "Mary",
          "Anong", "Somsak", "Kittipong", "Ploy", "Nattapong", "Siriporn"]
 LAST = ["ใจดี", "รักไทย", "ศรีสุข", "มั่นคง", "บุญมา", "แสงทอง", "Smith", "Wong", "Chaiyaphum", "Phrommin",
@@ -117,49 +118,33 @@ def load(orders: int, sessions: int, rng: random.Random):
 
 
 def timed(fn, repeat: int) -> list[float]:
-    fn()  # warm up (plans, caches)
-    out = []
-    for _ in range(repeat):
-        db.session.expire_all()
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+    """Milliseconds of ``repeat`` calls after one to warm up (plans, caches), each from a fresh session state."""
+    return timed_samples(fn, repeat, before=db.session.expire_all)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", default=PG_URL, help="scratch PostgreSQL database (emptied)")
+    add_database_options(parser, "orders")
+    parser.add_argument("--pg-url", dest="database_url", help="the same as --database-url")
     parser.add_argument("--orders", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    rng = random.Random(12)
+    with ScratchDatabase(args) as url:
+        run(args, url)
 
-    if args.db == "postgresql":
-        url = args.pg_url
-        admin = create_engine(sqlalchemy_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            name = url.rsplit("/", 1)[1]
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        engine = create_engine(sqlalchemy_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-orders-')}/orders.sqlite3"
+
+def run(args, url: str):
+    rng = random.Random(12)
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
     with app.test_request_context():
         upgrade()
         started = time.perf_counter()
         treasurer, made, sessions = load(args.orders, 10, rng)
-        db.session.execute(text("ANALYZE"))
         db.session.commit()
+        analyze(url)
         total = db.session.scalar(select(db.func.count()).select_from(Order))
         tickets = db.session.scalar(select(db.func.count()).select_from(Ticket))
-        print(f"database: {args.db}   orders: {total:,}   tickets: {tickets:,}   loaded in "
+        print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   orders: {total:,}   tickets: {tickets:,}   loaded in "
               f"{time.perf_counter() - started:.0f} s")
         pick = made[len(made) * 2 // 3]
         with_phone = next(m for m in made[len(made) // 3:] if m[1])
@@ -200,12 +185,10 @@ def main():
         found = {"order number": len(search_orders(treasurer, OrderFilter(q=pick[0][:8])).orders),
                  "phone": len(search_orders(treasurer, OrderFilter(q=with_phone[1])).orders),
                  "seat": len(search_orders(treasurer, OrderFilter(q=" ".join(seat))).orders)}
-    base = statistics.median(results[0][1])
+    base = median(results[0][1])
     print(f"{'search':<36}{'median ms':>10}{'p95 ms':>9}{'x baseline':>12}")
     for name, samples in results:
-        samples.sort()
-        p95 = samples[min(len(samples) - 1, int(len(samples) * .95))]
-        print(f"{name:<36}{statistics.median(samples):>10.2f}{p95:>9.2f}{statistics.median(samples) / base:>12.1f}")
+        print(f"{name:<36}{median(samples):>10.2f}{percentile(samples, .95):>9.2f}{median(samples) / base:>12.1f}")
     print("orders found:", ", ".join(f"{k} {v}" for k, v in found.items()))
 
 

@@ -4,67 +4,53 @@ loads the same inventory rows without rendering, all in the same run.
     .venv/bin/python bench/seatmap.py [--db sqlite|postgresql] [--iterations 30]
 
 Prints the median and p90 time of each, the ratio to the baseline, and the response sizes
-(raw and gzip). Uses a throw-away SQLite file, or the PostgreSQL database `test` (emptied).
+(raw and gzip). Works in a scratch database of its own (bench/common.py: a temporary SQLite file, or
+the PostgreSQL database `ticketing_bench_seatmap` or ``--database-url``, created, analysed after loading
+and dropped afterwards unless ``--keep``).
 """
 import argparse
 import gzip
-import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from bench.common import ScratchDatabase, add_database_options, analyze, make_app, median, percentile  # noqa: E402
+from bench.common import timed as timed_samples  # noqa: E402
 
 
 def timed(fn, iterations):
-    fn()  # warm up
-    samples = []
-    for _ in range(iterations):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.9) - 1]
+    """Median and p90 milliseconds of ``iterations`` calls after one to warm up."""
+    samples = timed_samples(fn, iterations)
+    return median(samples), percentile(samples, 0.9)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    add_database_options(parser, "seatmap")
     parser.add_argument("--iterations", type=int, default=30)
     args = parser.parse_args()
+    with ScratchDatabase(args) as url:
+        run(args, url)
 
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
 
-    from ticketing import create_app
-    from ticketing.config import sqlalchemy_url
+def run(args, url: str):
     from ticketing.demo import load_demo
     from ticketing.extensions import db
     from ticketing.festivals.models import FestivalSession
     from ticketing.inventory import allocation, services
 
-    if args.db == "postgresql":
-        url = PG_URL
-        engine = create_engine(sqlalchemy_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-db-')}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+    app = make_app(url)
     with app.app_context():
-        upgrade()
         load_demo()
         session = db.session.scalar(db.select(FestivalSession).order_by(FestivalSession.id))
         allocation.deal_equal_shares(None, session)
         db.session.commit()
         session_id = session.id
+        db.engine.dispose()
+    analyze(url)
+    with app.app_context():
         seat_count = len(services.seat_views(session_id))
 
     app.config["WTF_CSRF_ENABLED"] = False  # only so the benchmark can post the login form
@@ -88,7 +74,7 @@ def main():
     base = timed(baseline, args.iterations)
     results = {"map page (HTML+SVG)": (timed(page, args.iterations), page().data),
                "seats JSON": (timed(seats_json, args.iterations), seats_json().data)}
-    print(f"database: {args.db}   seats in session: {seat_count}   iterations: {args.iterations}")
+    print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   seats in session: {seat_count}   iterations: {args.iterations}")
     print(f"{'what':<22}{'median ms':>10}{'p90 ms':>9}{'ratio':>8}{'raw KB':>9}{'gzip KB':>9}")
     print(f"{'baseline (load rows)':<22}{base[0]:>10.1f}{base[1]:>9.1f}{1:>8.2f}{'':>9}{'':>9}")
     for name, ((median, p90), body) in results.items():
