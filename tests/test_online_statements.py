@@ -27,6 +27,7 @@ from sqlalchemy import func, select, text
 from browser import LiveServer, screenshot
 from conftest import login
 from test_browser import _fonts_loaded, _login, browser  # noqa: F401  (fixture)
+from test_revenue_exports import babel_app, make_statement  # noqa: F401  (fixture)
 from ticketing import create_app
 from stripe_fixtures import stripe_standin  # noqa: F401  (fixture)
 from ticketing.extensions import db
@@ -501,3 +502,22 @@ def test_an_admin_refunds_an_online_ticket_from_the_order_page_in_chromium(app, 
     assert standin.get(second.reference)["payment_intent"] == a.payments[0].reference
     assert [r.form["amount"] for r in standin.calls("POST", "/v1/refunds")][-1] == str(FRONT)
     assert db.session.get(Order, a.id).status == "void" and check.problems() == []
+
+
+def test_an_organization_coded_online_keeps_its_sheet_and_the_online_line_gets_another(babel_app):
+    """No database: a hand-made statement whose first member happens to be coded 'online'."""
+    from ticketing.revenue.exports import statement_csv, statement_xlsx
+    from ticketing.revenue.statements import CategoryLine, OnlineSales
+    statement = make_statement()
+    statement.organizations[0].code = "Online"
+    statement.online = OnlineSales(categories=[CategoryLine("vip", "วีไอพี", "VIP", 2, 500_000)], tickets_sold=2,
+                                   gross_satang=500_000, tickets_voided=0, refunds_satang=0,
+                                   net_sales_satang=500_000, fees_satang=18_250)
+    book = openpyxl.load_workbook(io.BytesIO(statement_xlsx(statement)))
+    assert book.sheetnames[1] == "Online" and book.sheetnames[-1] == "~online"
+    assert book["~online"]["A8"].value == "ร้านค้าออนไลน์" and book["~online"]["A9"].value == "Online shop"
+    rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
+    online = [r for r in rows if r["record_type"] == "online"]
+    assert [(r["organization_code"], r["gross_satang"], r["fees_satang"], r["share_satang"]) for r in online] == [
+        ("online", "500000", "18250", "")]
+    assert [r["record_type"] for r in rows].index("online") < [r["record_type"] for r in rows].index("central")
