@@ -1,10 +1,11 @@
 """Every live ticket of a session in one PDF, drawn on every core.
 
-The request's process reads the ids of the session's live tickets in seat-map order (so that the
-print is of the tickets live when it started, whatever is sold or voided meanwhile), then the tickets
-a chunk at a time, and makes each into a ``TicketFace`` (text and signed code: the part that needs the database, the words and the key). Worker
-processes draw the chunks into PDFs of their own, and qpdf (pikepdf) joins them, in order, into one
-file. A session too small to share out is drawn in this process.
+The calling process reads the ids of the session's live tickets in seat-map order (so that the print
+holds the tickets live when it started, whatever is sold or voided meanwhile), then the tickets a chunk
+at a time, and makes each into a ``TicketFace``: text and signed code, the part that needs the
+database, the words and the key. Worker processes draw the chunks into PDFs of their own, and qpdf
+(pikepdf) joins them, in order, into one file. A session too small to share out is drawn in this
+process.
 
 Workers are forks of this process when it runs a single thread (the ``flask tickets pdf`` command):
 they start in a millisecond with everything imported and never touch the inherited database

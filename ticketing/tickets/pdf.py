@@ -9,11 +9,9 @@ made into a ``TicketFace``, plain text with its signed code, so that drawing nee
 database nor the app and can run in other processes (``tickets.bulk``).
 """
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 
-from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
@@ -221,32 +219,19 @@ class _TicketDrawer:
         self.line(centre, footer - 7.5 * mm, face.sold_by, 7.5)
 
 
-@contextmanager
-def _binary_streams():
-    """Page streams deflated but not also ASCII85-armoured (a quarter smaller and quicker to write);
-    reportlab reads this setting when it writes each stream."""
-    before = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = before
-
-
 def render_faces(ticket_faces: Iterable[TicketFace], labels: Labels, layout: str = "a6", out=None, progress=None):
     """One page per ticket into ``out`` (a file object; a BytesIO if None), returned. Needs no app."""
     width, height = LAYOUTS[layout]
     out = out if out is not None else BytesIO()
-    with _binary_streams():
-        canvas = Canvas(out, pagesize=(width, height), pageCompression=1)
-        canvas.setTitle(labels.title)
-        drawer = _TicketDrawer(canvas, layout, labels)
-        for face in ticket_faces:
-            drawer.draw(face)
-            canvas.showPage()
-            if progress:
-                progress(1)
-        canvas.save()
+    canvas = Canvas(out, pagesize=(width, height), pageCompression=1)
+    canvas.setTitle(labels.title)
+    drawer = _TicketDrawer(canvas, layout, labels)
+    for face in ticket_faces:
+        drawer.draw(face)
+        canvas.showPage()
+        if progress:
+            progress(1)
+    canvas.save()
     return out
 
 
