@@ -447,3 +447,39 @@ def test_audit_page_filters_and_export(chain_app, world):
     full = [json.loads(line) for line in lines[1:-1]]
     assert {e["entry"]["organization_id"] for e in full if "entry" in e} <= {None, world["org_b"].id}
     assert len(full) == seq and len(links) < seq
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_migration_chains_the_entries_written_before_it(kind, request, tmp_path):
+    """An install upgraded from before the chain: its entries are chained in id order, then new ones follow."""
+    from flask_migrate import downgrade
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'old.sqlite3'}", None
+    else:
+        url = _own_postgres_database(require_postgres_url(), "audit_migration")
+        drop = url
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "TESTING": True})
+    try:
+        with app.app_context():
+            upgrade(revision="0009")
+            for n in range(5):
+                db.session.execute(text(
+                    "INSERT INTO audit_entries (at, action, object_type, object_id, after) "
+                    "VALUES (:at, 'order.sell', 'order', :oid, :after)"),
+                    {"at": f"2026-11-0{n + 1} 10:00:00.123456", "oid": f"old-{n}", "after": '{"seats": [1]}'})
+            db.session.commit()
+            db.session.remove()
+            upgrade()
+            record(None, "test.after_upgrade", "test", 1)
+            db.session.commit()
+            verdict = verify()
+            assert verdict.ok and verdict.entries == 6
+            assert db.session.scalars(select(AuditLink.entry_id).order_by(AuditLink.seq)).all() == [1, 2, 3, 4, 5, 6]
+            db.session.remove()  # nothing of ours may hold a table the downgrade drops
+            downgrade(revision="0009")  # and back: the chain's table and triggers go, the entries stay
+            assert db.session.execute(text("SELECT count(*) FROM audit_entries")).scalar() == 6
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if drop:
+            drop_database(drop)
