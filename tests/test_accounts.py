@@ -12,11 +12,13 @@ def test_login_logout_and_wrong_password(client, make):
     resp = login(client, "anna", "wrong")
     assert resp.status_code == 200
     assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in resp.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # still anonymous
+    assert client.get("/account").status_code == 302  # still anonymous
+    assert 'href="/login"' in client.get("/").get_data(as_text=True)  # visitors see the shop and the sign-in link
     assert login(client, "anna").status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/account").status_code == 200
+    assert 'href="/login"' not in client.get("/").get_data(as_text=True)
     client.post("/logout")
-    assert client.get("/").status_code == 302
+    assert client.get("/account").status_code == 302
 
 
 def test_inactive_user_cannot_log_in(client, make):
@@ -24,7 +26,7 @@ def test_inactive_user_cannot_log_in(client, make):
     user.active = False
     db.session.commit()
     assert login(client, "gone").status_code == 200
-    assert client.get("/").status_code == 302
+    assert client.get("/account").status_code == 302
 
 
 def test_roles_guard_admin_pages(client, make):
