@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from browser import live  # noqa: F401 (a fixture)
 from conftest import login
 from ticketing import create_app
 from ticketing.extensions import db
@@ -184,3 +185,57 @@ def test_sixteen_keys_at_most(tmp_path):
         codes.rotate(ring, legacy)
     codes.retire(ring, legacy, 4)
     assert codes.rotate(ring, legacy).current == 4
+
+
+# --- an offline gate device after a rotation (real Chromium) ----------------------------------
+
+@pytest.fixture
+def chromium():
+    from browser import CHROMIUM, LAUNCH_ARGS, require_browser
+    require_browser()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def test_an_offline_gate_admits_codes_of_every_accepted_key(app, live, chromium, at_the_gate, keys):
+    """The device learns every accepted key from the bundle, and checks each code with the key it names:
+    a code printed before the rotation and one after both admit offline; a code naming a key that is not
+    in the keyring is refused."""
+    from playwright.sync_api import expect
+    session, entrance, order, guard = at_the_gate
+    live.server.app.config.update({k: app.config[k] for k in ("TICKET_SIGNING_KEY_FILE", "TICKET_KEYRING_FILE")})
+    before = tickets.code_for(order.tickets[0])
+    tickets.rotate_key()
+    after = tickets.code_for(order.tickets[1])
+    stranger = codes.encode(Ed25519PrivateKey.generate(), order.tickets[2].id, session.id, order.tickets[2].seat_id,
+                            1, key_id=7)
+    assert before[0] != after[0] and codes.verify(tickets.public_keys(), after).key_id == 1
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live.url}/login")
+    page.fill("#username", "gate1")
+    page.fill("#password", "secret-pass")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.evaluate("localStorage.setItem('gate.device', 'phone-1')")
+    page.goto(f"{live.url}/gate/sessions/{session.id}/entrances/{entrance.id}?mode=entry")
+    page.wait_for_function("document.body.dataset.bundle === 'stored' && document.body.dataset.offlineReady === '1'")
+    context.set_offline(True)
+    page.reload()  # from the service worker; the keys and the bundle from IndexedDB
+    page.wait_for_function("document.body.dataset.bundle === 'stored'")
+    expect(page.locator("#net")).to_have_attribute("data-state", "offline")
+    page.wait_for_function("document.activeElement.id === 'wedge'")
+    for code, colour in ((before, "green"), (after, "green"), (stranger, "red")):
+        page.keyboard.type(code, delay=0)
+        page.keyboard.press("Enter")
+        answer = page.locator("#answer")
+        expect(answer).to_have_attribute("data-colour", colour)
+        expect(page.locator("#answer-offline")).to_be_visible()
+        page.click("#answer")
+        page.wait_for_selector("#answer", state="hidden")
+    expect(page.locator("#queue")).to_have_attribute("data-count", "3")
+    context.close()
