@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField
 from wtforms.validators import Email, InputRequired
 
-from .methods import METHOD_NAMES
+from .methods import COUNTER_METHODS, METHOD_NAMES
 
 
 class SaleForm(FlaskForm):
@@ -14,7 +14,7 @@ class SaleForm(FlaskForm):
     buyer_phone = StringField(_l("Phone"), render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
     buyer_email = StringField(_l("E-mail"), render_kw={"inputmode": "email", "autocapitalize": "none",
                                                         "autocorrect": "off", "spellcheck": "false"})
-    payment_method = RadioField(_l("Payment"), default="cash", choices=list(METHOD_NAMES.items()))
+    payment_method = RadioField(_l("Payment"), default="cash", choices=[(m, METHOD_NAMES[m]) for m in COUNTER_METHODS])
     received = StringField(_l("Cash received (baht)"))
     reference = StringField(_l("Transfer reference"))
     reason = StringField(_l("Reason for complimentary seats"))
