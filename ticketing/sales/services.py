@@ -5,22 +5,18 @@ Two guards make a double sale impossible: the conditional update (a seat changes
 available, from an expired hold or from one held by this seller), and the database's unique
 index on live tickets per (session, seat).
 
-A counter sale is a handful of round trips (issue 15): on PostgreSQL one statement claims the seats
-and reads everything the sale needs (prices, the seller's open shift, locked as ``claim_open_shift``
-would, the organization's custody setting, the festival, the central fund and the newest split rules),
-one statement writes the order with its tickets, payment and ledger lines (data-modifying CTEs), then
-the audit entry and the commit. SQLite takes the same steps in a few more statements. The rare paths
-(no open shift yet, complimentary seats, tables sold whole, a lost race, a retried request) cost
-their own queries.
+A counter sale is a handful of round trips (issue 15): the token check, one statement that claims the
+seats and reads everything the sale needs, one that writes the order with its tickets, payment and
+ledger lines (``sale_sql``), the audit entry and the commit. SQLite takes the same steps in a few more
+statements. The rare paths (no open shift yet, complimentary seats, tables sold whole, a lost race, a
+retried request) cost their own queries.
 """
 import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..accounts.access import may_change_order
@@ -30,14 +26,13 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..i18n import localized
 from ..inventory.models import SeatInventory, live_hold_of
-from ..ledger.models import LedgerEntry
-from ..ledger.services import (SaleFacts, latest_version, record_ticket_refund, rules_from_json, rules_json,
-                               sale_entries)
+from ..ledger.services import record_ticket_refund, sale_entries
 from ..seating.models import PriceCategory, Seat
 from ..timeutil import utcnow
 from .buyers import clean_buyer
 from .holds import check_whole_tables, free_for
-from .models import ComplimentaryQuota, Order, Payment, Refund, Shift, Ticket, new_id
+from . import sale_sql
+from .models import ComplimentaryQuota, Order, Payment, Refund, Ticket, new_id
 from .shifts import claim_open_shift, current_shift_id
 
 SALE_METHODS = ("cash", "transfer", "promptpay", "complimentary")
@@ -174,106 +169,6 @@ def existing_order(actor, idempotency_key: str | None, session_id, method: str, 
     return order
 
 
-@dataclass
-class Claimed:
-    """What the claim statement read about the seats it moved to sold and about the sale."""
-    #: (seat id, category id, price, category code) in seat-map order
-    lines: list[tuple[int, int, int, str]]
-    #: some seat belongs to a table sold whole
-    tables: bool
-    #: the seller's open shift, locked until commit (None: none is open)
-    shift_id: int | None
-    #: the selling organization's ``transfer_custody``
-    custody: str | None
-    facts: SaleFacts
-
-
-def _claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
-    """Move the seats to sold (the conditional update, ``free_for``) and read what the sale needs; None
-    when some seat could not be claimed (the caller rolls back). One statement on PostgreSQL."""
-    inventory = SeatInventory.__table__
-    claim = (update(inventory).where(inventory.c.session_id == session_id, inventory.c.seat_id.in_(ids),
-                                     free_for(actor, now))
-             .values(state="sold", held_by_id=None, hold_expires_at=None, updated_at=now))
-    dialect = db.session.get_bind().dialect.name
-    festival = select(FestivalSession.festival_id).where(FestivalSession.id == session_id).scalar_subquery()
-    version = latest_version(festival)
-    custody = select(Organization.transfer_custody).where(Organization.id == actor.organization_id)
-    columns = [Seat.id, Seat.category_id, PriceCategory.price_satang, PriceCategory.code, Seat.sold_whole,
-               festival.label("festival_id"), central_fund_id().label("central_id"), version.label("version"),
-               rules_json(festival, version, dialect).label("rules"), custody.scalar_subquery().label("custody")]
-    if dialect == "postgresql":
-        claimed = claim.returning(inventory.c.seat_id).cte("claimed")
-        shift = (select(Shift.id).where(Shift.user_id == actor.id, Shift.closed_at.is_(None))
-                 .with_for_update(key_share=True).cte("open_shift"))  # FOR NO KEY UPDATE, as an UPDATE takes
-        rows = db.session.execute(
-            select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
-            .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
-            .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position)).all()
-        if len(rows) != len(ids):
-            return None
-        shift_id = rows[0].shift_id
-    else:
-        if db.session.execute(claim).rowcount != len(ids):
-            return None
-        shift_id = claim_open_shift(actor)
-        rows = db.session.execute(select(*columns).join(PriceCategory, PriceCategory.id == Seat.category_id)
-                                  .where(Seat.id.in_(ids)).order_by(Seat.position)).all()
-    first = rows[0]
-    return Claimed(lines=[(r.id, r.category_id, r.price_satang, r.code) for r in rows],
-                   tables=any(r.sold_whole for r in rows), shift_id=shift_id, custody=first.custody,
-                   facts=SaleFacts(first.festival_id, first.central_id, first.version, rules_from_json(first.rules)))
-
-
-def _row(obj) -> dict:
-    """``obj``'s columns as an INSERT row, filling what was not set with the column's Python default (as
-    a flush would) and setting it on ``obj`` too; an autoincrement key left unset is left out."""
-    row = {}
-    for attr in inspect(obj).mapper.column_attrs:
-        column = attr.columns[0]
-        if attr.key in obj.__dict__:
-            value = obj.__dict__[attr.key]
-        elif column.primary_key and column.autoincrement in (True, "auto") and column.type.python_type is int:
-            continue
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
-        elif column.server_default is not None:
-            continue
-        else:
-            value = None
-        setattr(obj, attr.key, value)
-        row[column.key] = value
-    return row
-
-
-def _write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict]) -> None:
-    """Insert the order, its tickets, its payment and its ledger lines: one statement on PostgreSQL (the
-    foreign keys are checked at its end), Core inserts elsewhere; then make the objects what a query
-    would have loaded (persistent, nothing left to flush or to load again)."""
-    order_row, ticket_rows, payment_row = _row(order), [_row(t) for t in tickets], _row(payment)
-    table = Payment.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        ctes = [insert(Order.__table__).values(order_row).cte("new_order"),
-                insert(Ticket.__table__).values(ticket_rows).cte("new_tickets")]
-        if entries:
-            ctes.append(insert(LedgerEntry.__table__).values(entries).cte("new_entries"))
-        payment.id = db.session.execute(insert(table).values(payment_row).returning(table.c.id)
-                                        .add_cte(*ctes)).scalar_one()
-    else:
-        db.session.execute(insert(Order.__table__).values(order_row))
-        db.session.execute(insert(Ticket.__table__), ticket_rows)
-        payment.id = db.session.execute(insert(table).values(payment_row).returning(table.c.id)).scalar_one()
-        if entries:
-            db.session.execute(insert(LedgerEntry.__table__), entries)
-    order.tickets, order.payments = tickets, [payment]
-    for obj in (order, *tickets, payment):
-        make_transient_to_detached(obj)
-    set_committed_value(order, "refunds", [])
-    db.session.add(order)
-
-
 def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
          idempotency_key: str | None = None) -> Order:
     """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then.
@@ -286,7 +181,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     ids = _validate(session_id, seat_ids, payment)
     buyer = clean_buyer(buyer)
     now = utcnow()
-    claimed = _claim(actor, session_id, ids, now)
+    claimed = sale_sql.claim(actor, session_id, ids, now)
     if claimed is None:
         return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
     complimentary = payment.method == "complimentary"
@@ -324,7 +219,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
         db.session.rollback()
         raise
     try:
-        _write(order, tickets, paid, entries)
+        sale_sql.write(order, tickets, paid, entries)
     except IntegrityError:  # the key was used already, or (never, while the claim holds) a live ticket exists
         return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
     audit.record(actor, "order.sell", "order", order.id, None,
