@@ -100,6 +100,7 @@ class Counters:
         self.lock = threading.Lock()
         self.outcomes: list[tuple[str, int, dict]] = []  # (key, status, body)
         self.cut_off = Counter()  # what a retried attempt met: reset connections, 502, 503
+        self.errors: list[str] = []  # what went wrong inside a counter's thread
         self.threads = [threading.Thread(target=self._counter, args=(i,), daemon=True) for i in range(len(tokens))]
 
     def __enter__(self):
@@ -112,6 +113,7 @@ class Counters:
         for t in self.threads:
             t.join(timeout=120)
         assert not any(t.is_alive() for t in self.threads), "a counter never got an answer"
+        assert not self.errors, self.errors
 
     def sold(self) -> int:
         with self.lock:
@@ -133,6 +135,13 @@ class Counters:
             return None, {"exception": repr(err)}
 
     def _counter(self, i: int):
+        try:
+            self._sell_until_stopped(i)
+        except Exception as err:  # noqa: BLE001 (a thread's failure is reported by __exit__)
+            with self.lock:
+                self.errors.append(f"counter {i}: {err!r}")
+
+    def _sell_until_stopped(self, i: int):
         rng = random.Random(i)
         token = self.tokens[i]
         while not self.stop.is_set():
