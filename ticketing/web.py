@@ -55,6 +55,13 @@ def register_error_pages(app) -> None:
             return api_error(err)
         return page(404, _("This page does not exist."))
 
+    @app.errorhandler(405)
+    def method_not_allowed(err):
+        if request.path.startswith("/api/"):
+            return api_error(err)
+        html, status = page(405, _("This method is not allowed here."))
+        return html, status, {"Allow": ", ".join(err.valid_methods or ())}
+
     @app.errorhandler(400)
     def bad_request(err):
         if request.path.startswith("/api/"):
