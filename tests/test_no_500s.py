@@ -174,6 +174,8 @@ def test_trace_is_405_with_allow(client, world):
         assert "TRACE" not in resp.headers["Allow"]
         if path.startswith("/api/"):
             assert resp.json["error"] == "method_not_allowed"
+        else:  # a page in the user's language
+            assert "ไม่อนุญาต" in resp.get_data(as_text=True), resp.get_data(as_text=True)[:300]
 
 
 # --- the database is unreachable ---------------------------------------------------------------------------------
