@@ -26,6 +26,7 @@ from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.sales.models import Shift
 from ticketing.sales.services import PaymentInput, sell
+from ticketing.shop.models import Cart
 from ticketing.timeutil import utcnow
 
 ROLES = ("anonymous", "seller_a", "seller_b", "gate", "treasurer", "admin")
@@ -46,6 +47,22 @@ MATRIX = {
     ("GET", "/t/<token>/tickets-<layout>.pdf"): "AAAAAA",
     ("GET", "/t/sw.js"): "AAAAAA",
     ("GET", "/gate/sw.js"): "AAAAAA",
+    # the online shop: for anyone (a cart answers only the browser that made it, or anyone once completed)
+    ("GET", "/shop/"): "AAAAAA",
+    ("GET", "/shop/s/<int:session_id>"): "AAAAAA",
+    ("POST", "/shop/s/<int:session_id>/hold"): "AAAAAA",
+    ("GET", "/shop/cart/<cart_id>"): "AAAAAA",
+    ("POST", "/shop/cart/<cart_id>/pay"): "AAAAAA",
+    ("POST", "/shop/cart/<cart_id>/release"): "AAAAAA",
+    ("GET", "/shop/cart/<cart_id>/done"): "AAAAAA",
+    ("POST", "/stripe/webhook"): "AAAAAA",  # Stripe's signature is the key (refused with 400 here: none given)
+    # the shop's back office: admins; the reconciliation with Stripe: treasurers too
+    ("GET", "/shop/admin/"): "-----A",
+    ("POST", "/shop/admin/sessions/<int:session_id>/pool"): "-----A",
+    ("POST", "/shop/admin/sessions/<int:session_id>/allocate"): "-----A",
+    ("POST", "/shop/admin/sessions/<int:session_id>/release"): "-----A",
+    ("POST", "/shop/admin/orders/<order_id>/refund"): "-----A",
+    ("GET", "/shop/admin/reconcile"): "----AA",
     # --- pages: anyone signed in ---------------------------------------------------------------------------------
     ("GET", "/"): "AAAAAA",  # signed out: the visitors' page (the shop); signed in: where each role starts
     ("POST", "/logout"): "-AAAAA",
@@ -203,6 +220,10 @@ def world(app, make, tmp_path):
                           payee="อัพอุบล", receipt_name="receipt.pdf", receipt_bytes=b"%PDF-1.4 receipt\n%%EOF\n")
     entrance = save_entrance(None, festival.id, None, code="N1", name_th="ประตูเหนือ", name_en="North", stands=["A"])
     issue_token(None, spare)  # the token an admin revokes
+    session.pool_online = True  # the shop sells this session; a paid cart any browser may open
+    app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_matrix"
+    cart = Cart(session_id=session.id, browser_key="someone", status="completed", expires_at=utcnow())
+    db.session.add(cart)
     tokens = {role: issue_token(None, user) for role, user in users.items()}
     db.session.commit()
     from ticketing.accounts.models import ApiToken
@@ -215,6 +236,7 @@ def world(app, make, tmp_path):
         "token_id": db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == spare.id)),
         "period_id": db.session.scalar(select(ClosedPeriod.id)),
         "category_id": db.session.scalar(select(PriceCategory.id).limit(1)),  # the one festival's map
+        "cart_id": cart.id,
     }
     assert all(params.values()), params
     return SimpleNamespace(festival=festival, session=session, seats=seats, order=order, params=params,

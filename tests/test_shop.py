@@ -385,3 +385,37 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
     http_error_303 = http_error_302
+
+
+def test_admin_chooses_what_sells_online(client, make, shop):
+    from conftest import login
+    from ticketing.seating.models import Section
+    session = shop["session"]
+    make.user("boss", roles=["admin"])
+    login(client, "boss")
+    assert client.get("/shop/admin/").status_code == 200
+    # bad input is refused and changes nothing
+    for bad in ({}, {"pool_online": "yes"}):
+        client.post(f"/shop/admin/sessions/{session.id}/pool", data=bad)
+        db.session.refresh(session)
+        assert session.pool_online is False
+    before = db.session.scalar(select(func.count()).select_from(SeatInventory).where(SeatInventory.online.is_(True)))
+    section = db.session.scalar(select(Section).where(Section.code == "A2"))
+    for bad in ({}, {"section_id": "x"}, {"section_id": str(section.id), "row_from": "9", "row_to": "1"}):
+        client.post(f"/shop/admin/sessions/{session.id}/allocate", data=bad)
+        assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
+            SeatInventory.online.is_(True))) == before
+    # the pool online: a pool seat can be held by a buyer
+    client.post(f"/shop/admin/sessions/{session.id}/pool", data={"pool_online": "1"})
+    db.session.refresh(session)
+    assert session.pool_online is True
+    buyer = client.application.test_client()
+    assert _hold(buyer, shop, shop["pool"][:1]).status_code == 303
+    # a section's rows to the online shop, then back to the pool
+    client.post(f"/shop/admin/sessions/{session.id}/allocate",
+                data={"section_id": str(section.id), "row_from": "1", "row_to": "2"})
+    assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
+        SeatInventory.online.is_(True))) == before + 16
+    client.post(f"/shop/admin/sessions/{session.id}/release")
+    assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
+        SeatInventory.online.is_(True))) == 0

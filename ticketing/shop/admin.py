@@ -51,9 +51,14 @@ def index():
 @roles_required("admin")
 def pool(session_id):
     session = _session_or_404(session_id)
-    on = request.form.get("pool_online") == "1"
-    page_action(lambda: settings.set_pool_online(current_user, session, on),
-                success=_("The shared pool is now sold online.") if on else _("The shared pool is no longer sold online."))
+    choice = request.form.get("pool_online")
+
+    def action():
+        if choice not in ("0", "1"):
+            raise Invalid(_("Say whether the shared pool is sold online."), code="bad_choice")
+        settings.set_pool_online(current_user, session, choice == "1")
+    page_action(action, success=_("The shared pool is now sold online.") if choice == "1"
+                else _("The shared pool is no longer sold online."))
     return redirect(url_for(".index"))
 
 
