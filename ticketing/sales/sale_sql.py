@@ -89,6 +89,7 @@ def _claim_statements(dialect: str) -> tuple:
 def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     """Move the seats to sold (the conditional update, ``free_for``) and read what the sale needs; None
     when some seat could not be claimed (the caller rolls back). One statement on PostgreSQL."""
+    db.session.flush()  # what the caller added first (new split rules, say) is read as a query would read it
     connection = db.session.connection()  # Core: none of the ORM's per-statement work
     claim, read = _claim_statements(connection.dialect.name)
     params = {"b_session": session_id, "b_ids": ids, "b_user": actor.id, "b_organization": actor.organization_id,
