@@ -172,13 +172,16 @@ class Server:
             command += ["--threads", str(threads)]
         self.log = open(log, "ab") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(command + [module], cwd=ROOT, env=environment, stdout=self.log, stderr=self.log)
-        for _ in range(300):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            # ready once a worker answers (the master listens long before its workers have loaded the app)
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/readyz")
+                conn.getresponse().read()
+                conn.close()
                 return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.2)
         self.stop()
         raise SystemExit(f"{module} did not start under gunicorn")
@@ -192,6 +195,15 @@ class Server:
             self.proc.wait()
         if self.log is not subprocess.DEVNULL:
             self.log.close()
+
+
+def stop_all(servers: list) -> None:
+    """Stop several servers at once (each master takes a while to wind down)."""
+    for server in servers:
+        if server.proc.poll() is None:
+            server.proc.terminate()
+    for server in servers:
+        server.stop()
 
 
 def server_cpu(pid: int) -> float:

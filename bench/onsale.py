@@ -26,7 +26,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import (ScratchDatabase, Server, StatementCounter, add_database_options, analyze,  # noqa: E402
-                          Http, figures, make_app, rate_between, run_clients)
+                          Http, figures, make_app, rate_between, run_clients, stop_all)
 
 TARGET_RATIO, TARGET_P99 = 0.35, 300.0
 #: a session counts as sold out for a client process, which moves to the next, when this share of its seats is gone
@@ -215,14 +215,16 @@ def without_audit_chain(url: str) -> None:
     engine.dispose()
 
 
-def describe(name: str, f: dict) -> None:
+def describe(name: str, f: dict, cpu: float | None = None) -> None:
+    """One line of figures; ``cpu``: the servers' CPU seconds over the run (shown per answer)."""
     other = sum(n for r, n in f["results"].items() if r not in ("ok", "taken"))
+    per = f"{cpu * 1000 / max(1, f['answers']):>14.2f}" if cpu is not None else ""
     print(f"{name:<13}{f['rate']:>9.1f}{f['units']:>10.1f}{f['p50']:>9.1f}{f['p99']:>9.1f}"
-          f"{f['results'].get('taken', 0):>8}{other:>8}{f['ok']:>8}{f['elapsed']:>9.1f}")
+          f"{f['results'].get('taken', 0):>8}{other:>8}{f['ok']:>8}{f['elapsed']:>9.1f}{per}")
 
 
 HEADER = (f"{'endpoint':<13}{'orders/s':>9}{'tickets/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'taken':>8}{'errors':>8}"
-          f"{'orders':>8}{'seconds':>9}")
+          f"{'orders':>8}{'seconds':>9}{'server cpu ms':>14}")
 
 
 def add_server_options(parser) -> None:
@@ -244,6 +246,8 @@ def main():
     parser.add_argument("--no-audit-chain", action="store_true",
                         help="diagnostic: disable the audit chain's commit-time trigger in the scratch database, to "
                              "see what its one lock (held through each commit) costs; figures are then not the app's")
+    parser.add_argument("--warmup", type=float, default=4,
+                        help="seconds of unmeasured sales on each server first (workers load the app, open connections)")
     add_server_options(parser)
     args = parser.parse_args()
     processes = max(1, min(args.processes, args.counters))
@@ -252,9 +256,9 @@ def main():
     app_sessions = [sessions_for(args.orders or guess / rounds) for _ in range(rounds)]
     bare_sessions = [sessions_for(guess * 3 / rounds) for _ in range(rounds)]
     with ScratchDatabase(args) as url:
-        data = setup(url, args.counters, 1 + sum(app_sessions) + sum(bare_sessions))
+        data = setup(url, args.counters, 3 + sum(app_sessions) + sum(bare_sessions))
         all_sessions, tokens, seat_ids = data["sessions"], data["tokens"], data["seat_ids"]
-        probe, rest = all_sessions[0], all_sessions[1:]
+        (probe, *warm), rest = all_sessions[:3], all_sessions[3:]
         if args.no_audit_chain:
             without_audit_chain(url)
         per_sale, commits, one = statements_per_sale(url, tokens[0], probe, seat_ids)
@@ -271,6 +275,9 @@ def main():
         runs = {"app": [], "bare": []}
         used = {"app": [], "bare": []}
         try:
+            for srv, path, toks, session in ((full_server, "/api/v1/orders", tokens, warm[0]),
+                                             (bare_server, "/bare", [None] * args.counters, warm[1])):
+                run_clients(counters, specs([srv.port], path, [session], seat_ids, toks, processes), args.warmup)
             for turn in range(rounds):
                 for name, srv, path, toks, count in (
                         ("app", full_server, "/api/v1/orders", tokens, app_sessions[turn]),
@@ -279,19 +286,21 @@ def main():
                     used[name] += mine
                     limit = args.orders if args.orders and name == "app" else None
                     seconds = 3600 if limit else args.seconds / rounds
+                    cpu = srv.cpu()
                     runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
                                                   seconds, limit=limit))
+                    runs[name][-1]["cpu"] = srv.cpu() - cpu
         finally:
-            full_server.stop()
-            bare_server.stop()
+            stop_all([full_server, bare_server])
         merged = {}
         for name, parts in runs.items():
             records = [r for part in parts for r in part["records"]]
-            merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts)}
+            merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts),
+                            "cpu": sum(p["cpu"] for p in parts)}
         full, bare = figures(merged["app"]), figures(merged["bare"])
         print(HEADER)
-        describe("full sale", full)
-        describe("bare update", bare)
+        describe("full sale", full, merged["app"]["cpu"])
+        describe("bare update", bare, merged["bare"]["cpu"])
         print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
               f"(target >= {TARGET_RATIO})   p99: {full['p99']:.0f} ms (target <= {TARGET_P99:g} ms)")
         if args.orders:

@@ -20,7 +20,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import Http, ScratchDatabase, Server, add_database_options, figures, run_clients  # noqa: E402
+from bench.common import (Http, ScratchDatabase, Server, add_database_options, figures, run_clients,  # noqa: E402
+                          stop_all)
 from bench.onsale import (HEADER, add_server_options, counters, describe, double_sold, sessions_for,  # noqa: E402
                           setup, specs)
 
@@ -48,6 +49,7 @@ def main():
     parser.add_argument("--counters", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20, help="for each set-up, in all its turns")
     parser.add_argument("--rounds", type=int, default=2, help="turns one instance and two instances take")
+    parser.add_argument("--warmup", type=float, default=4, help="seconds of unmeasured sales on both hosts first")
     add_server_options(parser)
     args = parser.parse_args()
     processes = max(1, min(args.processes, args.counters))
@@ -56,7 +58,7 @@ def main():
     with ScratchDatabase(args) as url:
         if not url.startswith("postgres"):
             raise SystemExit("two hosts share a PostgreSQL database: run with --db postgresql")
-        data = setup(url, args.counters, 1 + 2 * rounds * per_turn)
+        data = setup(url, args.counters, 2 + 2 * rounds * per_turn)
         sessions, tokens, seat_ids = data["sessions"], data["tokens"], data["seat_ids"]
         shared = tempfile.mkdtemp(prefix="bench-shared-")
         env = {"SECRET_KEY": "bench-shared-secret", "TICKET_SIGNING_KEY_FILE": os.path.join(shared, "signing.pem")}
@@ -72,7 +74,9 @@ def main():
                   + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
                   + f"   seconds: {args.seconds}   rounds: {rounds}")
             print("cross-host check:", cross_host(ports, tokens[0], sessions[0], seat_ids[:2]))
-            rest, used = sessions[1:], []
+            run_clients(counters, specs(ports, "/api/v1/orders", [sessions[1]], seat_ids, tokens, processes),
+                        args.warmup)  # unmeasured: every worker of both hosts loads the app and connects
+            rest, used = sessions[2:], []
             runs = {"one": [], "two": []}
             for _turn in range(rounds):
                 for name, turn_ports in (("one", ports[:1]), ("two", ports)):
@@ -81,8 +85,7 @@ def main():
                     runs[name].append(run_clients(counters, specs(turn_ports, "/api/v1/orders", mine, seat_ids,
                                                                   tokens, processes), args.seconds / rounds))
         finally:
-            for host in hosts:
-                host.stop()
+            stop_all(hosts)
         merged = {name: figures({"records": [r for p in parts for r in p["records"]],
                                  "elapsed": sum(p["elapsed"] for p in parts)}) for name, parts in runs.items()}
         print(HEADER)
