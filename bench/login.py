@@ -1,7 +1,7 @@
 """Benchmark: does a sign-in's time tell whether a username exists? And what does a token's last use cost?
 
     .venv/bin/python bench/login.py                      # SQLite scratch file
-    .venv/bin/python bench/login.py --db postgresql      # its own database `bench_login`, dropped after
+    .venv/bin/python bench/login.py --db postgresql      # `ticketing_bench_login` (bench/common.py), dropped after
 
 Sign-in: posts the login form through the app (CSRF off, nothing else mocked) with a wrong password for an
 existing user (the baseline), an unknown username and an inactive user, taking turns, and prints each one's
@@ -26,16 +26,14 @@ os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-
 
 from flask import g  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from ticketing import create_app  # noqa: E402
 from ticketing.accounts import services  # noqa: E402
 from ticketing.accounts.services import issue_token, save_user  # noqa: E402
 from ticketing.config import sqlalchemy_url  # noqa: E402
 from ticketing.extensions import db  # noqa: E402
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_NAME = "bench_login"
+from bench.common import ScratchDatabase, add_database_options  # noqa: E402
 
 
 def _stats(samples):
@@ -51,27 +49,11 @@ def _time(call) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    add_database_options(parser, "login")
     parser.add_argument("--rounds", type=int, default=25, help="attempts of each kind (default 25)")
     args = parser.parse_args()
-
-    created_pg = False
-    if args.db == "postgresql":
-        admin = create_engine(sqlalchemy_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-        created_pg = True
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_NAME
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-login-')}/login.sqlite3"
-    try:
+    with ScratchDatabase(args) as url:  # a database of its own, dropped afterwards (bench/common.py)
         run(sqlalchemy_url(url), args.rounds)
-    finally:
-        if created_pg:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def run(url: str, rounds: int):
