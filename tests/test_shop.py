@@ -419,3 +419,24 @@ def test_admin_chooses_what_sells_online(client, make, shop):
     client.post(f"/shop/admin/sessions/{session.id}/release")
     assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
         SeatInventory.online.is_(True))) == 0
+
+
+def test_counters_cannot_sell_online_seats_nor_refund_online_orders_in_cash(client, make, shop):
+    from ticketing.accounts.services import issue_token
+    standin = shop["standin"]
+    cart, checkout = _paid_cart(client, shop, shop["online"][:2])
+    _post_event(client, standin, "checkout.session.completed", checkout)
+    order = db.session.scalar(select(Order))
+    seller = make.user("seller1", roles=["seller"])
+    admin = make.user("boss", roles=["admin"])
+    seller_token, admin_token = issue_token(None, seller), issue_token(None, admin)
+    db.session.commit()
+    api = client.application.test_client()
+    sale = api.post("/api/v1/orders", json={"session_id": shop["session"].id, "seat_ids": shop["online"][4:5],
+                                            "payment_method": "cash"},
+                    headers={"Authorization": f"Bearer {seller_token}"})
+    assert sale.status_code == 403 and sale.json["error"] == "online_only"
+    void = api.post(f"/api/v1/orders/{order.id}/void", json={"reason": "cash back"},
+                    headers={"Authorization": f"Bearer {admin_token}"})
+    assert void.status_code == 409 and void.json["error"] == "online_order"
+    assert db.session.get(Order, order.id).status == "paid" and standin.calls("POST", "/v1/refunds") == []

@@ -16,7 +16,7 @@ A later migration that rebuilds ``seat_inventory`` on SQLite (``batch_alter_tabl
 must create the two triggers again: ``tests/test_map_network.py`` fails if they are missing.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0011
 Create Date: 2026-12-03 14:20:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa  # noqa: F401
 
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -51,6 +51,7 @@
   function refusal(s) {
     var owner = /\bo(\d+)\b/.exec(s.getAttribute('class'));
     if (owner && Number(owner[1]) !== data.own) return data.error_foreign;
+    if (s.classList.contains('on')) return data.error_online;
     if (s.classList.contains('s')) return data.error_sold;
     if (s.classList.contains('b')) return data.error_blocked;
     return null;

@@ -2,7 +2,6 @@
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from .parsing import Blueprint
 
 from ..accounts.access import may_see_order
@@ -49,19 +48,8 @@ def create_order(args, headers):
         seat_ids = best_available(current_user, session, wanted["count"], wanted["category"], wanted["section"])
     payment = services.PaymentInput(args["payment_method"], args.get("received_satang"), args["reference"],
                                     args["reason"])
-    try:
-        return services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"],
-                             idempotency_key=key)
-    except IntegrityError:
-        # Two requests with one Idempotency-Key at the same moment: the later one's order collides with the
-        # earlier one's on (seller, key) once that commits. Answer as to a retry: the first order when the
-        # bodies agree, else 409 idempotency_key_reused (existing_order); any other collision is a fault.
-        db.session.rollback()
-        same = {"count": args["best_available"]["count"]} if "best_available" in args else {"seat_ids": seat_ids}
-        earlier = services.existing_order(current_user, key, args["session_id"], args["payment_method"], **same)
-        if earlier is None:
-            raise
-        return earlier
+    return services.sell(current_user, args["session_id"], seat_ids, payment, args["buyer"], idempotency_key=key,
+                         best_count=args["best_available"]["count"] if "best_available" in args else None)
 
 
 def _visible_order(order_id: str) -> Order:

@@ -108,7 +108,7 @@ def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int, str]]:
     and other organizations' seats."""
     rows = db.session.execute(
         select(Seat.id, Seat.category_id, PriceCategory.price_satang, SeatInventory.organization_id,
-               PriceCategory.code)
+               PriceCategory.code, SeatInventory.online)
         .join(SeatInventory, SeatInventory.seat_id == Seat.id).join(PriceCategory, PriceCategory.id == Seat.category_id)
         .where(SeatInventory.session_id == session_id, Seat.id.in_(ids)).order_by(Seat.position)).all()
     if not rows and db.session.get(FestivalSession, session_id) is None:
@@ -121,6 +121,10 @@ def _seat_lines(actor, session_id, ids) -> list[tuple[int, int, int, str]]:
     if foreign:
         raise Forbidden(_("These seats are allocated to another organization."), code="not_your_allocation",
                         details={"seats": foreign})
+    online = sorted(r[0] for r in rows if r[5])
+    if online:
+        raise Forbidden(_("These seats are sold by the online shop only."), code="online_only",
+                        details={"seats": online})
     return [(r[0], r[1], r[2], r[4]) for r in rows]
 
 
@@ -170,20 +174,22 @@ def existing_order(actor, idempotency_key: str | None, session_id, method: str, 
 
 
 def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None = None, *,
-         idempotency_key: str | None = None) -> Order:
+         idempotency_key: str | None = None, best_count: int | None = None) -> Order:
     """Sell seats at a counter. Raises SeatsTaken (409) naming the lost seats; nothing is written then.
 
     With an ``idempotency_key``, a retried request gets the first request's order back, and the key sent
     with another request is refused (``existing_order``). The unique (seller, key) index decides: the
     sale is written, and if the key was used already, the write fails and the earlier order is looked
-    up, so a sale with a fresh key costs no look-up."""
+    up, so a sale with a fresh key costs no look-up. ``best_count``: the seats were chosen as "the best N"
+    (the API's best_available), so a twin request with the same key is the same request when it asked for
+    as many seats, wherever they are."""
     check_seller(actor)
     ids = _validate(session_id, seat_ids, payment)
     buyer = clean_buyer(buyer)
     now = utcnow()
     claimed = sale_sql.claim(actor, session_id, ids, now)
     if claimed is None:
-        return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
+        return _lost_race(actor, session_id, ids, now, idempotency_key, payment, best_count)
     complimentary = payment.method == "complimentary"
     total = 0 if complimentary else sum(line[2] for line in claimed.lines)
     try:
@@ -221,7 +227,7 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     try:
         sale_sql.write(order, tickets, paid, entries)
     except IntegrityError:  # the key was used already, or (never, while the claim holds) a live ticket exists
-        return _lost_race(actor, session_id, ids, now, idempotency_key, payment)
+        return _lost_race(actor, session_id, ids, now, idempotency_key, payment, best_count)
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
     db.session.flush()
@@ -234,12 +240,14 @@ def _check_cash(payment: PaymentInput, total: int) -> None:
                       details={"received": _("The cash received is less than the total.")})
 
 
-def _lost_race(actor, session_id, ids, now, idempotency_key, payment: PaymentInput) -> Order:
+def _lost_race(actor, session_id, ids, now, idempotency_key, payment: PaymentInput,
+               best_count: int | None = None) -> Order:
     """Some seat could not be claimed, or the write failed: undo everything, then return the order a
     retried request already made (or refuse a reused key), or say why: an unknown session or seat,
     another organization's seat, a table taken in part, too little cash, or the seats someone else took."""
     db.session.rollback()
-    earlier = existing_order(actor, idempotency_key, session_id, payment.method, seat_ids=ids)
+    same = {"count": best_count} if best_count else {"seat_ids": ids}
+    earlier = existing_order(actor, idempotency_key, session_id, payment.method, **same)
     if earlier is not None:
         return earlier
     lines = _seat_lines(actor, session_id, ids)
@@ -283,7 +291,7 @@ def _check_void_input(reason, ticket_ids, method, reference) -> None:
 
 
 def void_order(actor, order_id: str, reason: str, ticket_ids: list[str] | None = None, *,
-               method: str | None = None, reference: str = "") -> Order:
+               method: str | None = None, reference: str = "", through_stripe: bool = False) -> Order:
     """Void tickets of an order and refund them: the whole order (``ticket_ids`` None) or some of its
     tickets. Their seats return to sale, the money goes back by ``method`` (cash at the counter, a
     bank transfer with ``reference``; None: the way it was paid), recorded with its custodian, and the
@@ -297,6 +305,9 @@ def void_order(actor, order_id: str, reason: str, ticket_ids: list[str] | None =
         raise NotFound(_("No such order."))
     if not may_change_order(actor, order):
         raise Forbidden(_("You may only void your own organization's orders."))
+    if order.channel == "online" and not through_stripe:  # the money went to Stripe: it goes back through Stripe
+        raise Conflict(_("An online order is refunded through Stripe, from its page on the orders desk."),
+                       code="online_order")
     _check_void_input(reason, ticket_ids, method, reference)
     # Claim the order (a no-op update locks its row until commit): two voids of one order run one
     # after the other, and the second sees the first one's tickets as void.

@@ -20,7 +20,8 @@ def refund_online(actor, order_id: str, reason: str, ticket_ids: list[str] | Non
     order = db.session.get(Order, order_id) if isinstance(order_id, str) else None
     if order is not None and order.channel != "online":
         raise Invalid(_("Only online orders are refunded through Stripe."), code="not_online")
-    order = void_order(actor, order_id, reason, ticket_ids)  # NotFound / Forbidden / Conflict before any money moves
+    # who may, which tickets, already void: refused here, before any money moves
+    order = void_order(actor, order_id, reason, ticket_ids, through_stripe=True)
     refund = db.session.scalar(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id.desc()).limit(1))
     intent = order.payments[0].reference
     if refund is None or not refund.amount_satang:
