@@ -81,6 +81,17 @@ def screenshot(page, name: str) -> Path:
 
 
 @pytest.fixture
+def browser():
+    """Debian's Chromium, headless, for one test (Playwright; its own browser downloads are not used)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
 def live(app):
     """The app served on a free port by a real HTTP server, on the test's own database."""
     require_browser()

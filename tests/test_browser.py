@@ -1,7 +1,6 @@
 """Pages in a real headless Chromium (Playwright) against a real HTTP server."""
-import pytest
 
-from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, live, require_browser, screenshot  # noqa: F401 (live: fixture)
+from browser import ARTIFACTS, browser, live, screenshot  # noqa: F401 (browser, live: fixtures)
 from conftest import ROOT
 from ticketing.extensions import db
 from ticketing.festivals.services import save_festival
@@ -12,16 +11,6 @@ from ticketing.timeutil import utcnow
 EXAMPLE = ROOT / "seating_maps" / "candle-grandstand.example.json"
 #: the map's zoom, as the page sets it: 'scale(1.49…) translate(…)'
 TRANSFORM = "document.querySelector('#seatmap svg').style.transform"
-
-
-@pytest.fixture
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def _login(page, live, username, password="secret-pass"):

@@ -28,8 +28,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from http.client import HTTPException
-from types import SimpleNamespace
-from urllib.error import HTTPError, URLError
+from urllib.error import URLError
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -39,6 +38,7 @@ from ticketing import create_app
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
+from api_client import post_order
 from waiting import wait_until
 
 CLIENTS = 6
@@ -120,17 +120,8 @@ class Counters:
             return sum(1 for _key, status, _body in self.outcomes if status == 201)
 
     def _attempt(self, token: str, key: str, body: bytes):
-        req = urllib.request.Request(f"{self.url}/api/v1/orders", data=body, method="POST", headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read())
-        except HTTPError as err:
-            raw = err.read()
-            try:
-                return err.code, json.loads(raw)
-            except ValueError:
-                return err.code, {"raw": raw[:300].decode(errors="replace")}
+            return post_order(self.url, token, body, key)
         except (URLError, HTTPException, ConnectionError, TimeoutError, socket.timeout) as err:
             return None, {"exception": repr(err)}
 

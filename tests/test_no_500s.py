@@ -14,18 +14,18 @@ import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
-from urllib.error import HTTPError
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import ROOT, _sa, login
+from conftest import ROOT, login
 from ticketing import create_app
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.sales.models import Order, Ticket
 from ticketing.sales.services import PaymentInput, sell
+from api_client import post_order
 from waiting import wait_until
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -265,20 +265,6 @@ def gunicorn(app, tmp_path):
     db.engine.dispose()
 
 
-def _post(url, token, body, key):
-    req = urllib.request.Request(f"{url}/api/v1/orders", data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except HTTPError as err:
-        raw = err.read()
-        try:
-            return err.code, json.loads(raw)
-        except ValueError:
-            return err.code, {"raw": raw[:300].decode(errors="replace")}
-
-
 TRIES = 12
 RACERS = 4
 
@@ -299,7 +285,7 @@ def test_one_idempotency_key_sent_at_once_with_different_bodies_is_409(gunicorn,
 
             def go(body, key=key, barrier=barrier):
                 barrier.wait()
-                return _post(gunicorn.url, token, body, key)
+                return post_order(gunicorn.url, token, body, key, timeout=60)
             results = list(pool.map(go, bodies))
             seen.append(results)
             statuses = sorted(status for status, _ in results)

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from browser import live  # noqa: F401 (a fixture)
+from browser import browser, live  # noqa: F401 (fixtures)
 from conftest import login
 from ticketing import create_app
 from ticketing.extensions import db
@@ -189,18 +189,7 @@ def test_sixteen_keys_at_most(tmp_path):
 
 # --- an offline gate device after a rotation (real Chromium) ----------------------------------
 
-@pytest.fixture
-def chromium():
-    from browser import CHROMIUM, LAUNCH_ARGS, require_browser
-    require_browser()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-def test_an_offline_gate_admits_codes_of_every_accepted_key(app, live, chromium, at_the_gate, keys):
+def test_an_offline_gate_admits_codes_of_every_accepted_key(app, live, browser, at_the_gate, keys):
     """The device learns every accepted key from the bundle, and checks each code with the key it names:
     a code printed before the rotation and one after both admit offline; a code naming a key that is not
     in the keyring is refused."""
@@ -214,7 +203,7 @@ def test_an_offline_gate_admits_codes_of_every_accepted_key(app, live, chromium,
                             1, key_id=7)
     assert before[0] != after[0] and codes.verify(tickets.public_keys(), after).key_id == 1
 
-    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"{live.url}/login")
     page.fill("#username", "gate1")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from browser import CHROMIUM, LAUNCH_ARGS, live, require_browser  # noqa: F401 (live: fixture)
+from browser import browser, live  # noqa: F401 (fixtures)
 from conftest import ROOT, login
 from ticketing import create_app
 from ticketing.extensions import db
@@ -194,16 +194,6 @@ def test_production_with_its_secret_starts_with_secure_cookies(monkeypatch, tmp_
 
 
 # --- pages work under the policy, in Chromium --------------------------------------------------------
-
-@pytest.fixture
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
 
 def _watch(page, problems):
     """Collect console errors and warnings (a CSP violation is one), script errors and failed loads (by
