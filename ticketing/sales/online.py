@@ -18,9 +18,6 @@ from ..ledger.services import record_sale
 from ..seating.models import PriceCategory
 from .models import Order, Payment, Ticket, new_id
 
-ONLINE_METHODS = ("card", "promptpay")
-
-
 @dataclass(frozen=True)
 class Line:
     seat_id: int
@@ -30,9 +27,7 @@ class Line:
 
 def record_online_sale(session_id: int, lines: list[Line], buyer: dict, method: str, reference: str,
                        fee_satang: int = 0, idempotency_key: str | None = None) -> Order:
-    """Write a paid online order for seats the caller has already claimed."""
-    if method not in ONLINE_METHODS:
-        method = "card"
+    """Write a paid online order for seats the caller has already claimed (``method``: card or promptpay)."""
     total = sum(line.price_satang for line in lines)
     order = Order(session_id=session_id, channel="online", organization_id=None, seller_id=None,
                   buyer_name=buyer.get("name", "")[:200], buyer_phone=buyer.get("phone", "")[:40],

@@ -153,11 +153,11 @@ def pay(cart_id):
             metadata={"cart_id": cart.id, "session_id": str(cart.session_id)})
     except ServiceError as err:
         with transaction():
-            carts.undo_checkout(db.session.get(type(cart), cart.id))
+            carts.undo_checkout(cart)
         flash(err.message, "error")
         return redirect(url_for(".cart", cart_id=cart.id))
     with transaction():
-        carts.record_checkout(db.session.get(type(cart), cart.id), checkout.id, checkout.url)
+        carts.record_checkout(cart, checkout.id, checkout.url)
     return redirect(checkout.url, code=303)
 
 
@@ -211,12 +211,9 @@ def _mail_tickets(cart) -> None:
 def stripe_webhook():
     try:
         with transaction():
-            outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature"))
+            outcome, cart = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature"))
     except ServiceError as err:
         return jsonify(error=err.code, message=err.message), err.status
-    if outcome == "completed":
-        checkout = (request.get_json(silent=True) or {}).get("data", {}).get("object", {})
-        cart = fulfil.cart_for_checkout(checkout)
-        if cart is not None:
-            _mail_tickets(cart)
+    if outcome == "completed":  # completed by this delivery (not by the return page, which mails itself)
+        _mail_tickets(cart)
     return jsonify(outcome=outcome)

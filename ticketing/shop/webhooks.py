@@ -7,14 +7,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from . import fulfil, stripe_gateway
-from .models import StripeEvent
+from .models import Cart, StripeEvent
 
 HANDLED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
            "checkout.session.async_payment_failed", "checkout.session.expired")
 
 
-def receive(payload: bytes, signature: str | None) -> str:
-    """Handle one delivery in the caller's transaction; returns the outcome (also stored)."""
+def receive(payload: bytes, signature: str | None) -> tuple[str, Cart | None]:
+    """Handle one delivery in the caller's transaction; returns the outcome (also stored) and the cart."""
     event = stripe_gateway.verified_event(payload, signature)
     kind = event.get("type") or ""
     obj = (event.get("data") or {}).get("object") or {}
@@ -26,16 +26,16 @@ def receive(payload: bytes, signature: str | None) -> str:
         db.session.flush()
     except IntegrityError:
         saved.rollback()
-        return "duplicate"
+        return "duplicate", None
     saved.commit()
-    record.outcome = _act(kind, obj)
-    return record.outcome
+    cart = fulfil.cart_for_checkout(obj) if kind in HANDLED else None
+    record.outcome = _act(kind, obj, cart)
+    return record.outcome, cart
 
 
-def _act(kind: str, checkout) -> str:
+def _act(kind: str, checkout, cart: Cart | None) -> str:
     if kind not in HANDLED:
         return "ignored"
-    cart = fulfil.cart_for_checkout(checkout)
     if cart is None:
         return "unknown_cart"
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
