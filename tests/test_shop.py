@@ -404,7 +404,8 @@ def test_admin_chooses_what_sells_online(client, make, shop):
         assert session.pool_online is False
     before = db.session.scalar(select(func.count()).select_from(SeatInventory).where(SeatInventory.online.is_(True)))
     section = db.session.scalar(select(Section).where(Section.code == "A2"))
-    for bad in ({}, {"section_id": "x"}, {"section_id": str(section.id), "row_from": "9", "row_to": "1"}):
+    for bad in ({}, {"section_id": "x"}, {"section_id": "99999999999999999999", "row_from": "1", "row_to": "1"},
+                {"section_id": str(section.id), "row_from": "9", "row_to": "1"}):
         client.post(f"/shop/admin/sessions/{session.id}/allocate", data=bad)
         assert db.session.scalar(select(func.count()).select_from(SeatInventory).where(
             SeatInventory.online.is_(True))) == before

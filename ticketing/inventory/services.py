@@ -164,10 +164,14 @@ def allocate_seats(actor, session: FestivalSession, seat_ids, organization_id: i
 
 
 def seats_in_rows(session: FestivalSession, section_id: int, row_from: str, row_to: str) -> list[int]:
-    """Seat ids of a section from row ``row_from`` to row ``row_to`` (inclusive, front to back)."""
+    """Seat ids of a section from row ``row_from`` to row ``row_to`` (inclusive, front to back). A section
+    with no seat in this session is not on this festival's map."""
     rows = db.session.execute(select(Seat.row_label, Seat.row_index).join(SeatInventory, SeatInventory.seat_id == Seat.id)
                               .where(Seat.section_id == section_id, SeatInventory.session_id == session.id)
-                              .distinct()).all()
+                              .distinct()).all() if isinstance(section_id, int) and 0 < section_id < 2**31 else []
+    if not rows:
+        raise Invalid(_("Choose a section of this festival's map."), code="unknown_section",
+                      details={"section_id": _("Choose a section of this festival's map.")})
     index = {label: i for label, i in rows}
     missing = [r for r in (row_from, row_to) if r not in index]
     if missing:

@@ -101,10 +101,8 @@ def allocate_rows(session_id):
     def action(session):
         if not form.validate_on_submit() or form.section_id.data is None:
             raise ServiceError(_("Choose a section and give the first and last row."))
-        section = db.session.get(Section, form.section_id.data)
-        if section is None or section.stand.map_id != map_of(session.festival_id).id:
-            raise ServiceError(_("Choose a section of this festival's map."))
-        ids = services.seats_in_rows(session, section.id, form.row_from.data.strip(), form.row_to.data.strip())
+        ids = services.seats_in_rows(session, form.section_id.data, form.row_from.data.strip(),
+                                     form.row_to.data.strip())
         n = services.allocate_seats(current_user, session, ids, form.organization_id.data, skip_sold=True)
         if n < len(ids):
             return _("%(n)d seats allocated; %(sold)d sold seats stay with the organization that sold them.",

@@ -69,13 +69,9 @@ def allocate(session_id):
     form = request.form
 
     def action():
-        section = db.session.get(Section, int(form.get("section_id") or 0)) if (form.get("section_id") or "").isdigit() \
-            else None
-        seating_map = map_of(session.festival_id)
-        if section is None or seating_map is None or section.stand.map_id != seating_map.id:
-            raise Invalid(_("Choose a section of this festival's map."))
-        ids = inventory.seats_in_rows(session, section.id, (form.get("row_from") or "").strip(),
-                                      (form.get("row_to") or "").strip())
+        section_id = form.get("section_id", "")
+        ids = inventory.seats_in_rows(session, int(section_id) if section_id.isdigit() else None,
+                                      form.get("row_from", "").strip(), form.get("row_to", "").strip())
         n = inventory.allocate_seats(current_user, session, ids, inventory.ONLINE, skip_sold=True)
         return _("%(n)d seats allocated to the online shop.", n=n)
     page_action(action, success=lambda message: message)
