@@ -19,11 +19,10 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Integer, TypeDecorator, bindparam, insert, inspect, select, text, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Organization, central_fund_id
-from ..extensions import db
+from ..extensions import as_loaded, db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
 from ..ledger.models import LedgerEntry
@@ -186,7 +185,5 @@ def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[d
         if entries:
             db.session.execute(insert(LedgerEntry.__table__), entries)
     order.tickets, order.payments = tickets, [payment]
-    for obj in (order, *tickets, payment):
-        make_transient_to_detached(obj)
+    as_loaded(order, *tickets, payment)
     set_committed_value(order, "refunds", [])
-    db.session.add(order)

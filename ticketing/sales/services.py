@@ -230,7 +230,6 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
         return _lost_race(actor, session_id, ids, now, idempotency_key, payment, best_count)
     audit.record(actor, "order.sell", "order", order.id, None,
                  {"seats": ids, "total_satang": total, "method": payment.method})
-    db.session.flush()
     return order
 
 
