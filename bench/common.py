@@ -5,7 +5,8 @@ The database rule: a benchmark works in a database it made. On PostgreSQL that i
 (``ticketing_bench_<name>`` on 127.0.0.1 by default, or the one ``--database-url`` / ``BENCH_DATABASE_URL``
 names), marked by a comment as a benchmark's own, dropped at the end unless ``--keep``. A database
 that exists without that mark is never touched: the benchmark stops and says so. On SQLite it is a
-file in a new temporary folder.
+file in a new temporary folder. Where the server runs with autovacuum off, ``AutoAnalyze`` does its
+analyzing for the scratch database while the benchmark runs, as autovacuum would in production.
 """
 import http.client
 import json
@@ -78,10 +79,14 @@ class ScratchDatabase:
                 conn.execute(text(f'DROP DATABASE "{name}"'))  # fails (and stops us) while it is in use
             conn.execute(text(f'CREATE DATABASE "{name}"'))
             conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{MARK}'"))
+            off = conn.execute(text("SHOW autovacuum")).scalar() == "off"
         engine.dispose()
+        self.autoanalyze = AutoAnalyze(self.url) if off else None
         return self.url
 
     def __exit__(self, *exc):
+        if getattr(self, "autoanalyze", None) is not None:
+            self.autoanalyze.close()
         if self.keep:
             print(f"kept: {self.url}")
             return
@@ -98,6 +103,47 @@ class ScratchDatabase:
         engine.dispose()
 
 
+class AutoAnalyze:
+    """What autovacuum's analyze does, for a server that runs with autovacuum off (as this machine's
+    does): every ``autovacuum_naptime`` (a minute by default), ANALYZE each table of the scratch database
+    changed by more than 50 rows + 10 % of its rows since its last analyze (autovacuum's default
+    thresholds). Without it the statistics of a long run (20,000 orders) stay those of its start, which a
+    production server (autovacuum on) never sees. Its ANALYZE runs count in the database's CPU."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from ticketing.config import sqlalchemy_url
+        self.engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with self.engine.connect() as conn:
+            self.every = conn.exec_driver_sql("SELECT setting::int FROM pg_settings "
+                                              "WHERE name = 'autovacuum_naptime'").scalar()
+        self.runs = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+        due = text("SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                   "WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)")
+        while not self.stopping.wait(self.every):
+            try:
+                with self.engine.connect() as conn:
+                    for name in conn.execute(due).scalars().all():
+                        conn.execute(text(f'ANALYZE "{name}"'))
+                        self.runs += 1
+            except DBAPIError:
+                continue  # the schema is being made, or the database is going away
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
 def make_app(url: str):
     """The app on ``url``, its schema made by the real migrations."""
     from flask_migrate import upgrade
@@ -112,13 +158,21 @@ def make_app(url: str):
 
 def analyze(url: str) -> None:
     """Fresh statistics after loading (PostgreSQL here runs with autovacuum off: without this, plans on
-    fresh tables can be wrong by a factor of 25)."""
-    from sqlalchemy import create_engine, text
+    fresh tables can be wrong by a factor of 25). Only tables that hold rows: a table analysed while empty
+    (``orders`` before the first sale) gets plans for an empty table, which its foreign-key checks keep
+    while it grows, whereas the planner sizes a never-analysed table by its pages, as it is in production
+    until autovacuum's first analyze."""
+    from sqlalchemy import create_engine, inspect, text
 
     from ticketing.config import sqlalchemy_url
     engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
+        if engine.dialect.name != "postgresql":
+            conn.execute(text("ANALYZE"))
+        else:
+            for name in inspect(conn).get_table_names():
+                if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{name}")')).scalar():
+                    conn.execute(text(f'ANALYZE "{name}"'))
     engine.dispose()
 
 
@@ -220,6 +274,24 @@ def server_cpu(pid: int) -> float:
         return 0.0
 
 
+def database_cpu() -> float:
+    """CPU seconds used so far by every PostgreSQL process on this machine (its backends, WAL writer and
+    the rest; Linux /proc; 0 where PostgreSQL runs elsewhere): the database's share of a sale."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                name, _sep, rest = f.read().partition(") ")
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # --- closed-loop clients ------------------------------------------------------------------------
 
 class Http:
@@ -264,13 +336,14 @@ def _client_process(setup, spec, barrier, results, seconds: float, done, limit: 
             records.extend(mine)
 
     barrier.wait()
+    cpu = time.process_time()
     deadline = time.monotonic() + seconds
     threads = [threading.Thread(target=loop, args=(step,)) for step in steps]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    results.put(records)
+    results.put((records, time.process_time() - cpu))
 
 
 def run_clients(setup, specs: list, seconds: float, *, limit: int | None = None) -> dict:
@@ -278,7 +351,7 @@ def run_clients(setup, specs: list, seconds: float, *, limit: int | None = None)
     process's clients as step functions, each run in its own thread). A step makes one request and
     returns (result, units), or None when it has nothing left to do. All start together and stop after
     ``seconds``, or once ``limit`` steps answered "ok". Returns the records (monotonic end time,
-    milliseconds, result, units), sorted by end time, and the elapsed seconds."""
+    milliseconds, result, units), sorted by end time, the elapsed seconds and the clients' CPU seconds."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results, done = ctx.Barrier(len(specs) + 1), ctx.Queue(), ctx.Value("i", 0)
     procs = [ctx.Process(target=_client_process, args=(setup, spec, barrier, results, seconds, done, limit))
@@ -287,14 +360,16 @@ def run_clients(setup, specs: list, seconds: float, *, limit: int | None = None)
         p.start()
     barrier.wait()
     began = time.monotonic()
-    records = []
+    records, client_cpu = [], 0.0
     for _ in procs:
-        records.extend(results.get(timeout=seconds + 300))
+        mine, cpu = results.get(timeout=seconds + 300)
+        records.extend(mine)
+        client_cpu += cpu
     for p in procs:
         p.join()
     records.sort()
     ended = records[-1][0] if records else began
-    return {"records": records, "began": began, "elapsed": max(ended - began, 1e-9)}
+    return {"records": records, "began": began, "elapsed": max(ended - began, 1e-9), "client_cpu": client_cpu}
 
 
 def figures(run: dict) -> dict:

@@ -26,7 +26,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import (ScratchDatabase, Server, StatementCounter, add_database_options, analyze,  # noqa: E402
-                          Http, figures, make_app, rate_between, run_clients, stop_all)
+                          database_cpu, Http, figures, make_app, rate_between, run_clients, stop_all)
 
 TARGET_RATIO, TARGET_P99 = 0.35, 300.0
 #: a session counts as sold out for a client process, which moves to the next, when this share of its seats is gone
@@ -215,16 +215,17 @@ def without_audit_chain(url: str) -> None:
     engine.dispose()
 
 
-def describe(name: str, f: dict, cpu: float | None = None) -> None:
-    """One line of figures; ``cpu``: the servers' CPU seconds over the run (shown per answer)."""
+def describe(name: str, f: dict, cpu: dict | None = None) -> None:
+    """One line of figures; ``cpu``: CPU seconds over the run of the servers, the database and the
+    clients (shown per answer: where a request's cost goes)."""
     other = sum(n for r, n in f["results"].items() if r not in ("ok", "taken"))
-    per = f"{cpu * 1000 / max(1, f['answers']):>14.2f}" if cpu is not None else ""
+    per = "".join(f"{cpu[k] * 1000 / max(1, f['answers']):>8.2f}" for k in ("server", "database", "clients")) if cpu else ""
     print(f"{name:<13}{f['rate']:>9.1f}{f['units']:>10.1f}{f['p50']:>9.1f}{f['p99']:>9.1f}"
           f"{f['results'].get('taken', 0):>8}{other:>8}{f['ok']:>8}{f['elapsed']:>9.1f}{per}")
 
 
 HEADER = (f"{'endpoint':<13}{'orders/s':>9}{'tickets/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'taken':>8}{'errors':>8}"
-          f"{'orders':>8}{'seconds':>9}{'server cpu ms':>14}")
+          f"{'orders':>8}{'seconds':>9}   CPU ms per answer: server / database / clients")
 
 
 def add_server_options(parser) -> None:
@@ -286,17 +287,18 @@ def main():
                     used[name] += mine
                     limit = args.orders if args.orders and name == "app" else None
                     seconds = 3600 if limit else args.seconds / rounds
-                    cpu = srv.cpu()
+                    cpu, db_cpu = srv.cpu(), database_cpu()
                     runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
                                                   seconds, limit=limit))
-                    runs[name][-1]["cpu"] = srv.cpu() - cpu
+                    runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu, "database": database_cpu() - db_cpu,
+                                             "clients": runs[name][-1]["client_cpu"]}
         finally:
             stop_all([full_server, bare_server])
         merged = {}
         for name, parts in runs.items():
             records = [r for part in parts for r in part["records"]]
             merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts),
-                            "cpu": sum(p["cpu"] for p in parts)}
+                            "cpu": {k: sum(p["cpu"][k] for p in parts) for k in ("server", "database", "clients")}}
         full, bare = figures(merged["app"]), figures(merged["bare"])
         print(HEADER)
         describe("full sale", full, merged["app"]["cpu"])
