@@ -108,3 +108,17 @@ def test_a_reused_key_is_refused_and_a_retry_answered_without_a_second_order(cli
     assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.seat_id.in_(seats[20:22]))) == 0
     assert {s.state for s in inventory.seat_views(session_id) if s.id in seats[20:22]} == {"available"}
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_postgresql_connections_prepare_statements_early(app):
+    """psycopg drops every prepared statement of a connection at each ROLLBACK (a seat lost to another
+    counter, a wrong value); preparing on the second use instead of the sixth keeps the sale's statements
+    prepared between them (bench/onsale.py: with the default most sales were parsed and planned afresh)."""
+    from ticketing import PREPARE_THRESHOLD
+    connection = db.engine.raw_connection()
+    try:
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg only")
+        assert connection.driver_connection.prepare_threshold == PREPARE_THRESHOLD == 1
+    finally:
+        connection.close()

@@ -77,9 +77,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+#: psycopg prepares a statement the time it sees it again (its default: the sixth). Every ROLLBACK
+#: makes psycopg drop all of a connection's prepared statements, and a busy counter day has rollbacks
+#: (a seat lost to another counter, a wrong value): with the default, the sale's statements were parsed
+#: and planned afresh on most sales (bench/onsale.py).
+PREPARE_THRESHOLD = 1
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """WAL lets readers work while a counter writes; foreign keys are off by default in SQLite."""
+def _connection_settings(dbapi_connection, _record):
+    """PostgreSQL: prepare early (``PREPARE_THRESHOLD``). SQLite: WAL lets readers work while a counter
+    writes; foreign keys are off by default."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.prepare_threshold = PREPARE_THRESHOLD
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Integer, TypeDecorator, bindparam, insert, inspect, select, text, update
+from sqlalchemy import ARRAY, Integer, TypeDecorator, any_, bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Organization, central_fund_id
@@ -63,10 +63,15 @@ def _claim_statements(dialect: str) -> tuple:
     SQL expression of them (no Python decision on the actor's values)."""
     inventory = SeatInventory.__table__
     now = bindparam("b_now", type_=inventory.c.updated_at.type)
-    session_id, ids = bindparam("b_session", type_=Integer), bindparam("b_ids", expanding=True)
+    session_id = bindparam("b_session", type_=Integer)
     actor = _Bound(bindparam("b_user", type_=Integer), bindparam("b_organization", type_=Integer))
-    claim = (update(inventory).where(inventory.c.session_id == session_id, inventory.c.seat_id.in_(ids),
-                                     free_for(actor, now))
+    if dialect == "postgresql":  # one text for any number of seats: prepared once, planned once
+        ids = bindparam("b_ids", type_=ARRAY(Integer))
+        wanted = inventory.c.seat_id == any_(ids)
+    else:
+        ids = bindparam("b_ids", expanding=True)
+        wanted = inventory.c.seat_id.in_(ids)
+    claim = (update(inventory).where(inventory.c.session_id == session_id, wanted, free_for(actor, now))
              .values(state="sold", held_by_id=None, cart_id=None, hold_expires_at=None, updated_at=now))
     festival = select(FestivalSession.festival_id).where(FestivalSession.id == session_id).scalar_subquery()
     version = latest_version(festival)
