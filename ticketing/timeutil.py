@@ -40,6 +40,11 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(BANGKOK)
 
 
+def local_today() -> date:
+    """Today in Ubon: the machine's own date is UTC's, a day behind from midnight to 7 a.m. there."""
+    return to_local(utcnow()).date()
+
+
 def format_date(value: datetime | date, locale: str) -> str:
     """'24 พฤศจิกายน 2569' in Thai (Buddhist Era), '24 November 2026' in English. A datetime is shown
     as its day in Ubon; a plain date as it is."""

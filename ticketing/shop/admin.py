@@ -16,7 +16,7 @@ from ..inventory import services as inventory
 from ..inventory.models import SeatInventory
 from ..seating.models import Section, Stand
 from ..seating.services import map_of
-from ..timeutil import from_local, parse_day
+from ..timeutil import from_local, local_today, parse_day
 from . import reconcile as reconciliation
 from . import refunds, settings, stripe_gateway
 
@@ -118,7 +118,7 @@ def reconcile():
         error = _("Online payment is not configured: there is nothing at Stripe to compare with.")
     else:
         try:
-            today = datetime.now().date()
+            today = local_today()
             first = _day(request.args.get("from"), today - timedelta(days=30))
             last = _day(request.args.get("to"), today)
             if last < first:
