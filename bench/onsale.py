@@ -8,7 +8,8 @@ Counters are closed-loop clients with keep-alive connections and bearer tokens, 
 processes; each buys 1-4 seats it has not seen sold, paying cash (a sale the counter also makes). The
 app and the bare endpoint (bench/bare_app.py) take turns (``--rounds``), each on sessions of its own, so
 that other load on the machine weighs on both alike. Prints orders/s, tickets/s, p50/p99 latency,
-`seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the bare update, and the
+the CPU per answer of the gunicorn servers, of PostgreSQL (every ``postgres`` process of this machine)
+and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the bare update, and the
 statements one sale sends (counted with SQLAlchemy's events, in this process, through the same API).
 With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
 and over the last 1,000 (the table grows by N orders meanwhile).
@@ -225,7 +226,9 @@ def describe(name: str, f: dict, cpu: dict | None = None) -> None:
 
 
 HEADER = (f"{'endpoint':<13}{'orders/s':>9}{'tickets/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'taken':>8}{'errors':>8}"
-          f"{'orders':>8}{'seconds':>9}   CPU ms per answer: server / database / clients")
+          f"{'orders':>8}{'seconds':>9}")
+#: the CPU columns ``describe`` adds when it is given the CPU seconds
+CPU_HEADER = "   CPU ms per answer: server / database / clients"
 
 
 def add_server_options(parser) -> None:
@@ -300,7 +303,7 @@ def main():
             merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts),
                             "cpu": {k: sum(p["cpu"][k] for p in parts) for k in ("server", "database", "clients")}}
         full, bare = figures(merged["app"]), figures(merged["bare"])
-        print(HEADER)
+        print(HEADER + CPU_HEADER)
         describe("full sale", full, merged["app"]["cpu"])
         describe("bare update", bare, merged["bare"]["cpu"])
         print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
