@@ -33,3 +33,13 @@ def as_loaded(*objects) -> None:
     for obj in objects:
         make_transient_to_detached(obj)
     db.session.add_all(objects)
+
+
+def rollback_keeping(*objects) -> None:
+    """Roll the session's transaction back but keep ``objects``, which it did not change, loaded as they
+    are (a rollback expires everything the session holds, and the next read of, say, the signed-in user
+    would load it again)."""
+    for obj in objects:
+        db.session.expunge(obj)
+    db.session.rollback()
+    db.session.add_all(objects)

@@ -5,11 +5,13 @@
   ``shifts.claim_open_shift``'s no-op update takes, so a shift being closed waits for the sale, and the
   other way round) and reads the seats' prices and categories, the organization's custody setting, the
   festival, the central fund and the newest split rules (``ledger.services.rules_json``).
-- ``write``: the order, its tickets and its ledger lines (data-modifying CTEs) and its payment, each
-  table's rows as one JSON parameter; the foreign keys are checked at the end of the statement.
+- ``write``: the order, its tickets, its ledger lines and its audit entry (data-modifying CTEs) and its
+  payment, each table's rows as one JSON parameter (the audit entry's as plain parameters, so that its
+  empty ``before`` stays JSON null as ``audit.record`` writes it); the foreign keys are checked at the end
+  of the statement, the audit chain's link is made at commit.
 
 SQLite has no data-modifying CTEs: there the claim is the update, the shift claim and a read, and the
-write one INSERT per table. Both build their statements once (Core, bound parameters) and run them on
+write one INSERT per table (the audit entry's too). Both build their statements once (Core, bound parameters) and run them on
 the session's connection, without the ORM's unit of work; the objects written are then made what a
 query would have loaded, so the caller and the API's answer use them without another round trip.
 """
@@ -22,6 +24,7 @@ from sqlalchemy import ARRAY, Integer, TypeDecorator, any_, bindparam, insert, i
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Organization, central_fund_id
+from ..audit.models import AuditEntry
 from ..extensions import as_loaded, db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
@@ -148,10 +151,29 @@ def _json_rows(table, rows: list[dict], dialect) -> str:
     return json.dumps([{k: bound(k, v) for k, v in row.items()} for row in rows], separators=(",", ":"))
 
 
+#: the audit entry's columns, as ``audit.entry`` gives them
+AUDIT_KEYS = ("at", "user_id", "organization_id", "action", "object_type", "object_id", "before", "after")
+
+
+def _audit_params(row: dict, dialect) -> dict:
+    """The audit entry's values as the write statement's parameters ``audit_<column>``."""
+    table = AuditEntry.__table__
+    params = {}
+    for key in AUDIT_KEYS:
+        value, column_type = row[key], table.c[key].type
+        if isinstance(column_type, TypeDecorator):
+            value = column_type.process_bind_param(value, dialect)
+        elif key in ("before", "after"):
+            value = json.dumps(value)
+        params[f"audit_{key}"] = value
+    return params
+
+
 @cache
 def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple, entry_keys: tuple):
-    """PostgreSQL: the order, its tickets, its ledger lines (data-modifying CTEs) and its payment (the
-    statement itself, returning the payment's id) in one INSERT, built once for each set of columns.
+    """PostgreSQL: the order, its tickets, its ledger lines, the audit entry (data-modifying CTEs) and its
+    payment (the statement itself, returning the payment's id) in one INSERT, built once for each set of
+    columns.
     Each table's rows come as one JSON parameter (``json_populate_recordset``), so the statement is the
     same for any number of tickets and ledger lines and psycopg reuses its parsed and prepared form;
     SQLAlchemy would compile a multi-row VALUES inside a CTE again for every sale."""
@@ -163,14 +185,16 @@ def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple,
             f"new_tickets AS ({insert_from(Ticket.__table__, ticket_keys, 'tickets')})"]
     if entry_keys:
         ctes.append(f"new_entries AS ({insert_from(LedgerEntry.__table__, entry_keys, 'entries')})")
+    values = ", ".join(f"CAST(:audit_{k} AS json)" if k in ("before", "after") else f":audit_{k}" for k in AUDIT_KEYS)
+    ctes.append(f"new_audit AS (INSERT INTO {AuditEntry.__tablename__} ({', '.join(AUDIT_KEYS)}) VALUES ({values}))")
     return text(f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} RETURNING id"
                 ).columns(id=Integer)
 
 
-def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict]) -> None:
-    """Insert the order, its tickets, its payment and its ledger lines: one statement on PostgreSQL (the
-    foreign keys are checked at its end), one INSERT each elsewhere; then make the objects what a query
-    would have loaded (persistent, nothing left to flush or to load again)."""
+def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict], audit_row: dict) -> None:
+    """Insert the order, its tickets, its payment, its ledger lines and its audit entry (``audit.entry``):
+    one statement on PostgreSQL (the foreign keys are checked at its end), one INSERT each elsewhere; then
+    make the objects what a query would have loaded (persistent, nothing left to flush or to load again)."""
     order_row, ticket_rows, payment_row = _row(order), [_row(t) for t in tickets], _row(payment)
     payments = Payment.__table__
     dialect = db.session.get_bind().dialect
@@ -182,6 +206,7 @@ def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[d
                   "payments": _json_rows(payments, [payment_row], dialect)}
         if entries:
             params["entries"] = _json_rows(LedgerEntry.__table__, entries, dialect)
+        params.update(_audit_params(audit_row, dialect))
         payment.id = db.session.connection().execute(statement, params).scalar_one()
     else:
         db.session.execute(insert(Order.__table__), [order_row])
@@ -189,6 +214,7 @@ def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[d
         payment.id = db.session.execute(insert(payments).returning(payments.c.id), [payment_row]).scalar_one()
         if entries:
             db.session.execute(insert(LedgerEntry.__table__), entries)
+        db.session.execute(insert(AuditEntry.__table__), [audit_row])
     order.tickets, order.payments = tickets, [payment]
     as_loaded(order, *tickets, payment)
     set_committed_value(order, "refunds", [])

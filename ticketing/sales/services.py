@@ -22,7 +22,7 @@ from .. import audit
 from ..accounts.access import may_change_order
 from ..accounts.models import Organization, central_fund_id
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from ..extensions import db
+from ..extensions import db, rollback_keeping
 from ..festivals.models import FestivalSession
 from ..i18n import localized
 from ..inventory.models import SeatInventory, live_hold_of
@@ -224,12 +224,12 @@ def sell(actor, session_id, seat_ids, payment: PaymentInput, buyer: dict | None 
     except ServiceError:
         db.session.rollback()
         raise
+    audit_row = audit.entry(actor, "order.sell", "order", order.id, None,
+                            {"seats": ids, "total_satang": total, "method": payment.method})
     try:
-        sale_sql.write(order, tickets, paid, entries)
+        sale_sql.write(order, tickets, paid, entries, audit_row)
     except IntegrityError:  # the key was used already, or (never, while the claim holds) a live ticket exists
         return _lost_race(actor, session_id, ids, now, idempotency_key, payment, best_count)
-    audit.record(actor, "order.sell", "order", order.id, None,
-                 {"seats": ids, "total_satang": total, "method": payment.method})
     return order
 
 
@@ -244,7 +244,7 @@ def _lost_race(actor, session_id, ids, now, idempotency_key, payment: PaymentInp
     """Some seat could not be claimed, or the write failed: undo everything, then return the order a
     retried request already made (or refuse a reused key), or say why: an unknown session or seat,
     another organization's seat, a table taken in part, too little cash, or the seats someone else took."""
-    db.session.rollback()
+    rollback_keeping(actor)
     same = {"count": best_count} if best_count else {"seat_ids": ids}
     earlier = existing_order(actor, idempotency_key, session_id, payment.method, **same)
     if earlier is not None:
