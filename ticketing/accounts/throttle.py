@@ -99,3 +99,10 @@ def failed_sign_in(response) -> bool:
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _not_a_sign_in() -> bool:
+    """Only sign-ins are limited; every other request (a sale, a map poll) skips the limiter's look-up of
+    the limits that might apply to it."""
+    return request.endpoint != "accounts.login"
