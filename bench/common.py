@@ -119,7 +119,7 @@ class AutoAnalyze:
         with self.engine.connect() as conn:
             self.every = conn.exec_driver_sql("SELECT setting::int FROM pg_settings "
                                               "WHERE name = 'autovacuum_naptime'").scalar()
-        self.runs = 0
+        self.runs, self.log = 0, []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -135,6 +135,7 @@ class AutoAnalyze:
                     for name in conn.execute(due).scalars().all():
                         conn.execute(text(f'ANALYZE "{name}"'))
                         self.runs += 1
+                        self.log.append((time.monotonic(), name))
             except DBAPIError:
                 continue  # the schema is being made, or the database is going away
 
