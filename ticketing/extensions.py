@@ -39,7 +39,8 @@ def rollback_keeping(*objects) -> None:
     """Roll the session's transaction back but keep ``objects``, which it did not change, loaded as they
     are (a rollback expires everything the session holds, and the next read of, say, the signed-in user
     would load it again)."""
-    for obj in objects:
+    kept = [obj for obj in objects if obj in db.session]
+    for obj in kept:
         db.session.expunge(obj)
     db.session.rollback()
-    db.session.add_all(objects)
+    db.session.add_all(kept)
