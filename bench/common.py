@@ -8,6 +8,7 @@ that exists without that mark is never touched: the benchmark stops and says so.
 file in a new temporary folder. Where the server runs with autovacuum off, ``AutoAnalyze`` does its
 analyzing for the scratch database while the benchmark runs, as autovacuum would in production.
 """
+import atexit
 import http.client
 import json
 import multiprocessing
@@ -24,7 +25,18 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+
+
+def _own_instance_folder() -> None:
+    """Where the app a benchmark runs keeps its generated secret and signing key: a new temporary folder,
+    made once by the benchmark (its client processes inherit the variable) and removed when it ends."""
+    if "TICKETING_INSTANCE_PATH" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="bench-instance-")
+        os.environ["TICKETING_INSTANCE_PATH"] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_own_instance_folder()
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 #: the comment a benchmark puts on the database it creates: only such a database is ever dropped

@@ -303,10 +303,12 @@ def main():
                     used[name] += mine
                     limit = args.orders if args.orders and name == "app" else None
                     seconds = 3600 if limit else args.seconds / rounds
-                    cpu, db_cpu = srv.cpu(), database_cpu()
+                    postgres = url.startswith("postgres")  # SQLite's work is the server's own CPU
+                    cpu, db_cpu = srv.cpu(), database_cpu() if postgres else 0.0
                     runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
                                                   seconds, limit=limit))
-                    runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu, "database": database_cpu() - db_cpu,
+                    runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu,
+                                             "database": database_cpu() - db_cpu if postgres else 0.0,
                                              "clients": runs[name][-1]["client_cpu"]}
         finally:
             stop_all([full_server, bare_server])

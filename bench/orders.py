@@ -14,14 +14,12 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402

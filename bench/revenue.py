@@ -17,7 +17,6 @@ import csv
 import io
 import os
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -25,7 +24,6 @@ from datetime import datetime, timedelta, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
 
 from bench.common import ScratchDatabase, add_database_options, analyze  # noqa: E402
 

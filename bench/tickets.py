@@ -18,7 +18,7 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-os.environ.setdefault("TICKETING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+import bench.common  # noqa: E402,F401  (a temporary instance folder for the app, removed at exit)
 
 
 def naive_qr(canvas, text: str, x: float, y: float, size: float) -> None:
