@@ -15,6 +15,7 @@ read back on the other with the same ticket codes. Scratch database `ticketing_b
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -67,7 +68,7 @@ def main():
         try:
             for n in (1, 2):
                 hosts.append(Server("wsgi:app", url, **server, env={
-                    **env, "TICKETING_INSTANCE_PATH": tempfile.mkdtemp(prefix=f"bench-host{n}-")}))
+                    **env, "TICKETING_INSTANCE_PATH": tempfile.mkdtemp(prefix=f"host{n}-", dir=shared)}))
             ports = [h.port for h in hosts]
             print(f"database: postgresql (one)   counters: {args.counters} in {processes} processes   hosts: 2 "
                   f"gunicorn masters, each {args.workers} {args.worker_class} workers"
@@ -86,6 +87,7 @@ def main():
                                                                   tokens, processes), args.seconds / rounds))
         finally:
             stop_all(hosts)
+            shutil.rmtree(shared, ignore_errors=True)  # the shared key and both hosts' instance folders
         merged = {name: figures({"records": [r for p in parts for r in p["records"]],
                                  "elapsed": sum(p["elapsed"] for p in parts)}) for name, parts in runs.items()}
         print(HEADER)
