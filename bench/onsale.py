@@ -9,8 +9,9 @@ processes; each buys 1-4 seats it has not seen sold, paying cash (a sale the cou
 app and the bare endpoint (bench/bare_app.py) take turns (``--rounds``), each on sessions of its own, so
 that other load on the machine weighs on both alike. Prints orders/s, tickets/s, p50/p99 latency,
 the CPU per answer of the gunicorn servers, of PostgreSQL (every ``postgres`` process of this machine)
-and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the bare update, and the
-statements one sale sends (counted with SQLAlchemy's events, in this process, through the same API).
+and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the
+bare update, and the statements one sale sends (counted with SQLAlchemy's events, in this process,
+through the same API).
 With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
 and over the last 1,000 (the table grows by N orders meanwhile).
 
@@ -232,7 +233,8 @@ def describe(name: str, f: dict, cpu: dict | None = None) -> None:
     """One line of figures; ``cpu``: CPU seconds over the run of the servers, the database and the
     clients (shown per answer: where a request's cost goes)."""
     other = sum(n for r, n in f["results"].items() if r not in ("ok", "taken"))
-    per = "".join(f"{cpu[k] * 1000 / max(1, f['answers']):>8.2f}" for k in ("server", "database", "clients")) if cpu else ""
+    per = "".join(f"{cpu[k] * 1000 / max(1, f['answers']):>8.2f}"
+                  for k in ("server", "database", "clients")) if cpu else ""
     print(f"{name:<13}{f['rate']:>9.1f}{f['units']:>10.1f}{f['p50']:>9.1f}{f['p99']:>9.1f}"
           f"{f['results'].get('taken', 0):>8}{other:>8}{f['ok']:>8}{f['elapsed']:>9.1f}{per}")
 

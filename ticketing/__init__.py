@@ -77,7 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-#: psycopg prepares a statement the time it sees it again (its default: the sixth). Every ROLLBACK
+#: psycopg prepares a statement the second time it sees it (its default: the sixth). Every ROLLBACK
 #: makes psycopg drop all of a connection's prepared statements, and a busy counter day has rollbacks
 #: (a seat lost to another counter, a wrong value): with the default, the sale's statements were parsed
 #: and planned afresh on most sales (bench/onsale.py).

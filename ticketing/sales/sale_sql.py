@@ -11,8 +11,8 @@
   of the statement, the audit chain's link is made at commit.
 
 SQLite has no data-modifying CTEs: there the claim is the update, the shift claim and a read, and the
-write one INSERT per table (the audit entry's too). Both build their statements once (Core, bound parameters) and run them on
-the session's connection, without the ORM's unit of work; the objects written are then made what a
+write one INSERT per table (the audit entry's too). Both build their statements once (Core, bound
+parameters) and run them on the session's connection, without the ORM's unit of work; the objects written are then made what a
 query would have loaded, so the caller and the API's answer use them without another round trip.
 """
 import json
