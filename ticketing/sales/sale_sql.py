@@ -117,17 +117,23 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
                    facts=SaleFacts(first.festival_id, first.central_id, first.version, rules_from_json(first.rules)))
 
 
+@cache
+def _columns(model) -> tuple:
+    """(attribute, column key, column) of each of ``model``'s columns, read from its mapper once."""
+    return tuple((attr.key, attr.columns[0].key, attr.columns[0]) for attr in inspect(model).column_attrs)
+
+
 def _row(obj) -> dict:
     """``obj``'s columns as an INSERT row, filling what was not set with the column's Python default (as
     a flush would) and setting it on ``obj`` too; an autoincrement key left unset is left out."""
-    row = {}
-    for attr in inspect(obj).mapper.column_attrs:
-        column = attr.columns[0]
-        if attr.key in obj.__dict__:
-            value = obj.__dict__[attr.key]
-        elif column.primary_key and column.autoincrement in (True, "auto") and column.type.python_type is int:
+    row, given = {}, obj.__dict__
+    for key, column_key, column in _columns(type(obj)):
+        if key in given:
+            row[column_key] = given[key]
             continue
-        elif column.default is not None and column.default.is_scalar:
+        if column.primary_key and column.autoincrement in (True, "auto") and column.type.python_type is int:
+            continue
+        if column.default is not None and column.default.is_scalar:
             value = column.default.arg
         elif column.default is not None and column.default.is_callable:
             value = column.default.arg(None)
@@ -135,18 +141,25 @@ def _row(obj) -> dict:
             continue
         else:
             value = None
-        setattr(obj, attr.key, value)
-        row[column.key] = value
+        setattr(obj, key, value)
+        row[column_key] = value
     return row
+
+
+@cache
+def _decorated(table) -> dict:
+    """The columns of ``table`` whose type processes values before binding (``UTCDateTime``), by key."""
+    return {c.key: c.type for c in table.c if isinstance(c.type, TypeDecorator)}
 
 
 def _json_rows(table, rows: list[dict], dialect) -> str:
     """``rows`` as a JSON array for ``json_populate_recordset``, each value as its column would bind it
     (a ``TypeDecorator`` such as ``UTCDateTime`` processes it first; times in ISO form)."""
+    decorated = _decorated(table)
+
     def bound(key, value):
-        column_type = table.c[key].type
-        if isinstance(column_type, TypeDecorator):
-            value = column_type.process_bind_param(value, dialect)
+        if key in decorated:
+            value = decorated[key].process_bind_param(value, dialect)
         return value.isoformat(sep=" ") if isinstance(value, (datetime, date)) else value
     return json.dumps([{k: bound(k, v) for k, v in row.items()} for row in rows], separators=(",", ":"))
 
