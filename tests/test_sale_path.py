@@ -67,6 +67,7 @@ def test_a_sale_is_three_statements_and_the_commit(app, client, counter):
         assert len(counting.sent) == 3, counting.sent
         assert kinds == ["SELECT", "WITH", "WITH"], counting.sent  # token, claim, write
         assert "UPDATE seat_inventory" in counting.sent[1] and "FOR NO KEY UPDATE" in counting.sent[1]
+        assert "= ANY" in counting.sent[1]  # one statement text for any number of seats (stays prepared)
         assert all(f"INSERT INTO {t}" in counting.sent[2] for t in ("orders", "tickets", "ledger_entries",
                                                                     "audit_entries", "payments"))
     else:  # SQLite: the same steps, a statement each
@@ -116,6 +117,21 @@ def test_a_reused_key_is_refused_and_a_retry_answered_without_a_second_order(cli
     assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.seat_id.in_(seats[20:22]))) == 0
     assert {s.state for s in inventory.seat_views(session_id) if s.id in seats[20:22]} == {"available"}
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_a_lost_race_answers_without_loading_the_seller_again(client, counter):
+    """The 409 path rolls back the partial claim but keeps the signed-in seller loaded (a rollback expires
+    everything), so after the token check no statement reads the users table again."""
+    session_id, _seller, headers, seats = counter
+    assert _sell(client, headers, session_id, seats[30:31]).status_code == 201
+    counting = Statements(db.engine)
+    try:
+        resp = _sell(client, headers, session_id, seats[30:32])
+    finally:
+        counting.close()
+    assert resp.status_code == 409 and resp.json["error"] == "seats_taken" and resp.json["seats"] == [seats[30]]
+    assert sum("FROM users" in s or "FROM api_tokens" in s for s in counting.sent) == 1, counting.sent
+    assert {s.state for s in inventory.seat_views(session_id) if s.id == seats[31]} == {"available"}
 
 
 def test_postgresql_connections_prepare_statements_early(app):

@@ -17,7 +17,7 @@ import time
 import uuid
 
 from flask import Flask, current_app, g, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import inspect as sa_inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
@@ -53,8 +53,10 @@ def _finish(response):
         return response
     user_id = None
     user = g.get("_login_user")  # Flask-Login's user, only if the request loaded one
-    if user is not None and getattr(user, "is_authenticated", False):
-        user_id = getattr(user, "id", None)
+    if user is not None and not user.is_anonymous:
+        # its identity key, not ``user.id``: a refused request was rolled back, which expired the user,
+        # and reading an attribute would load it again only to write this line
+        user_id = sa_inspect(user).identity[0]
     log.info(json.dumps({
         "event": "request", "request_id": rid, "method": request.method, "path": _path(),
         "endpoint": request.endpoint, "status": response.status_code,

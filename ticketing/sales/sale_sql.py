@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import ARRAY, Integer, TypeDecorator, any_, bindparam, insert, inspect, select, text, update
+from sqlalchemy import ARRAY, JSON, Integer, TypeDecorator, any_, bindparam, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Organization, central_fund_id
@@ -164,26 +164,23 @@ def _json_rows(table, rows: list[dict], dialect) -> str:
     return json.dumps([{k: bound(k, v) for k, v in row.items()} for row in rows], separators=(",", ":"))
 
 
-#: the audit entry's columns, as ``audit.entry`` gives them
-AUDIT_KEYS = ("at", "user_id", "organization_id", "action", "object_type", "object_id", "before", "after")
+def _json_columns(table) -> set:
+    """Keys of ``table``'s JSON columns (the audit entry's ``before`` and ``after``)."""
+    return {c.key for c in table.c if isinstance(c.type, JSON)}
 
 
 def _audit_params(row: dict, dialect) -> dict:
-    """The audit entry's values as the write statement's parameters ``audit_<column>``."""
+    """The audit entry's values as the write statement's parameters ``audit_<column>``: bound as their
+    columns would bind them, JSON as its text (so that an empty ``before`` stays JSON null)."""
     table = AuditEntry.__table__
-    params = {}
-    for key in AUDIT_KEYS:
-        value, column_type = row[key], table.c[key].type
-        if isinstance(column_type, TypeDecorator):
-            value = column_type.process_bind_param(value, dialect)
-        elif key in ("before", "after"):
-            value = json.dumps(value)
-        params[f"audit_{key}"] = value
-    return params
+    decorated, as_json = _decorated(table), _json_columns(table)
+    return {f"audit_{key}": decorated[key].process_bind_param(value, dialect) if key in decorated
+            else json.dumps(value) if key in as_json else value for key, value in row.items()}
 
 
 @cache
-def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple, entry_keys: tuple):
+def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple, entry_keys: tuple,
+                     audit_keys: tuple):
     """PostgreSQL: the order, its tickets, its ledger lines, the audit entry (data-modifying CTEs) and its
     payment (the statement itself, returning the payment's id) in one INSERT, built once for each set of
     columns.
@@ -198,8 +195,9 @@ def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple,
             f"new_tickets AS ({insert_from(Ticket.__table__, ticket_keys, 'tickets')})"]
     if entry_keys:
         ctes.append(f"new_entries AS ({insert_from(LedgerEntry.__table__, entry_keys, 'entries')})")
-    values = ", ".join(f"CAST(:audit_{k} AS json)" if k in ("before", "after") else f":audit_{k}" for k in AUDIT_KEYS)
-    ctes.append(f"new_audit AS (INSERT INTO {AuditEntry.__tablename__} ({', '.join(AUDIT_KEYS)}) VALUES ({values}))")
+    as_json = _json_columns(AuditEntry.__table__)
+    values = ", ".join(f"CAST(:audit_{k} AS json)" if k in as_json else f":audit_{k}" for k in audit_keys)
+    ctes.append(f"new_audit AS (INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit_keys)}) VALUES ({values}))")
     return text(f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} RETURNING id"
                 ).columns(id=Integer)
 
@@ -213,7 +211,7 @@ def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[d
     dialect = db.session.get_bind().dialect
     if dialect.name == "postgresql":
         statement = _write_statement(tuple(order_row), tuple(ticket_rows[0]), tuple(payment_row),
-                                     tuple(entries[0]) if entries else ())
+                                     tuple(entries[0]) if entries else (), tuple(audit_row))
         params = {"orders": _json_rows(Order.__table__, [order_row], dialect),
                   "tickets": _json_rows(Ticket.__table__, ticket_rows, dialect),
                   "payments": _json_rows(payments, [payment_row], dialect)}
