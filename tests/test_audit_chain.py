@@ -483,3 +483,24 @@ def test_the_migration_chains_the_entries_written_before_it(kind, request, tmp_p
     finally:
         if drop:
             drop_database(drop)
+
+
+def test_the_database_field_function_agrees_with_python(request):
+    """PostgreSQL's ``audit_field`` (the chain's link is hashed in the database) gives the text that
+    ``chain._field`` gives, NULL, Thai and JSON included; it is PL/pgSQL since 0014 (an SQL function was
+    planned again at each of its ten calls per audited commit)."""
+    from ticketing.audit.chain import _field
+    app, drop = app_on("postgresql", request, "audit_field")
+    values = [None, "", "order.sell", "ผู้ขาย ก", '{"seats": [1, 2], "name": "สมชาย"}', "12"]
+    try:
+        with app.app_context():
+            language = db.session.execute(text(
+                "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                "WHERE p.proname = 'audit_field'")).scalar_one()
+            got = [db.session.execute(text("SELECT audit_field(:v)"), {"v": v}).scalar_one() for v in values]
+            db.session.rollback()
+            db.engine.dispose()
+    finally:
+        drop()
+    assert language == "plpgsql"
+    assert got == [_field(v) for v in values]

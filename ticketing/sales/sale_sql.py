@@ -1,6 +1,7 @@
 """The counter sale's SQL (``services.sell``): the claim and the write, each one statement on PostgreSQL.
 
-- ``claim``: a data-modifying CTE moves the seats to sold with the conditional update (``holds.free_for``)
+- ``claim``: first ``SET LOCAL plan_cache_mode`` (``GENERIC_PLANS``: the claim is planned once per
+  connection, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional update (``holds.free_for``)
   and returns them; the same statement locks the seller's open shift (``FOR NO KEY UPDATE``, the lock
   ``shifts.claim_open_shift``'s no-op update takes, so a shift being closed waits for the sale, and the
   other way round) and reads the seats' prices and categories, the organization's custody setting, the
@@ -99,6 +100,8 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     db.session.flush()  # what the caller added first (new split rules, say) is read as a query would read it
     connection = db.session.connection()  # Core: none of the ORM's per-statement work
     claim, read = _claim_statements(connection.dialect.name)
+    if read is None:
+        _generic_plans(connection)
     params = {"b_session": session_id, "b_ids": ids, "b_user": actor.id, "b_organization": actor.organization_id,
               "b_now": now}
     if read is None:
@@ -115,6 +118,21 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     return Claimed(lines=[(r.id, r.category_id, r.price_satang, r.code) for r in rows],
                    tables=any(r.sold_whole for r in rows), shift_id=shift_id, custody=first.custody,
                    facts=SaleFacts(first.festival_id, first.central_id, first.version, rules_from_json(first.rules)))
+
+
+#: PostgreSQL plans a prepared statement afresh for each execution ("custom plans") while it believes
+#: that beats its one "generic" plan. For the claim it always did: the generic plan assumes a seat
+#: array of 10 where a sale has 1-4, so it looks three times dearer, and planning that statement (a
+#: dozen tables) was a fifth of the database's CPU per sale (perf, bench/onsale.py); the generic plan
+#: is the same index scan. Forced for the rest of the sale's transaction only (the write and the audit
+#: chain's trigger at commit plan nothing new either); the other queries of the app keep the server's
+#: choice, which a partial index or a skewed column may need.
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+
+def _generic_plans(connection) -> None:
+    """Make the rest of this transaction use generic plans (``GENERIC_PLANS``)."""
+    connection.exec_driver_sql(GENERIC_PLANS)
 
 
 @cache
