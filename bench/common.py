@@ -1,5 +1,5 @@
 """What the benchmarks share: a scratch database of their own, the app on it, gunicorn servers, timing
-loops and their figures, closed-loop HTTP clients and a statement counter.
+loops and their figures, closed-loop HTTP clients; the statement counter is ``ticketing.rawsql.StatementLog``.
 
 The database rule: a benchmark works in a database it made. On PostgreSQL that is a new database
 (``ticketing_bench_<name>`` on 127.0.0.1 by default, or the one ``--database-url`` / ``BENCH_DATABASE_URL``
@@ -402,33 +402,3 @@ def rate_between(run: dict, first: int, last: int) -> float:
     if len(ok) <= last:
         return 0.0
     return (last - first) / max(ok[last] - ok[first], 1e-9)
-
-
-# --- statements -----------------------------------------------------------------------------------
-
-class StatementCounter:
-    """Counts the statements an engine sends and the commits, through SQLAlchemy's events."""
-
-    def __init__(self, engine):
-        from sqlalchemy import event
-        self.statements = self.commits = 0
-        self.log = []
-        self.engine = engine
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "commit", self._commit)
-
-    def _statement(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements += 1
-        self.log.append(statement)
-
-    def _commit(self, conn):
-        self.commits += 1
-
-    def reset(self) -> None:
-        self.statements = self.commits = 0
-        self.log = []
-
-    def close(self) -> None:
-        from sqlalchemy import event
-        event.remove(self.engine, "before_cursor_execute", self._statement)
-        event.remove(self.engine, "commit", self._commit)

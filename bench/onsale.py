@@ -10,7 +10,7 @@ app and the bare endpoint (bench/bare_app.py) take turns (``--rounds``), each on
 that other load on the machine weighs on both alike. Prints orders/s, tickets/s, p50/p99 latency,
 the CPU per answer of the gunicorn servers, of PostgreSQL (every ``postgres`` process of this machine)
 and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the
-bare update, and the statements one sale sends (counted with SQLAlchemy's events, in this process,
+bare update, and the statements one sale sends (counted at the driver, in this process,
 through the same API).
 With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
 and over the last 1,000 (the table grows by N orders meanwhile).
@@ -27,7 +27,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import (ScratchDatabase, Server, StatementCounter, add_database_options, analyze,  # noqa: E402
+from bench.common import (ScratchDatabase, Server, add_database_options, analyze,  # noqa: E402
                           database_cpu, Http, figures, make_app, rate_between, run_clients, stop_all)
 
 TARGET_RATIO, TARGET_P99 = 0.35, 300.0
@@ -178,17 +178,18 @@ def double_sold(url: str, sessions: list) -> int:
 
 def statements_per_sale(url: str, token: str, session_id: int, seat_ids: list, sales: int = 20) -> tuple[float, float, list]:
     """Statements and commits of one sale through POST /api/v1/orders (the Flask test client, in this
-    process, counted with SQLAlchemy's events), averaged over ``sales`` sales of 2 seats; and one sale's
-    statements."""
+    process, counted at the driver: ``ticketing.rawsql.StatementLog``), averaged over ``sales`` sales of
+    2 seats; and one sale's statements."""
     from ticketing import create_app
     from ticketing.config import sqlalchemy_url
     from ticketing.extensions import db
+    from ticketing.rawsql import StatementLog
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     with app.app_context():
-        counter = StatementCounter(db.engine)
+        counter = StatementLog(db.engine)
     body = {"session_id": session_id, "payment_method": "cash"}
     resp = client.post("/api/v1/orders", json={**body, "seat_ids": seat_ids[:2]}, headers=headers)  # warm up
     assert resp.status_code == 201, resp.get_json()
@@ -197,8 +198,8 @@ def statements_per_sale(url: str, token: str, session_id: int, seat_ids: list, s
         resp = client.post("/api/v1/orders", json={**body, "seat_ids": seat_ids[2 * n:2 * n + 2]}, headers=headers)
         assert resp.status_code == 201, resp.get_json()
         if n == 1:
-            one = list(counter.log)
-    result = counter.statements / sales, counter.commits / sales, one
+            one = list(counter.sent)
+    result = len(counter.sent) / sales, counter.commits / sales, one
     counter.close()
     with app.app_context():
         db.engine.dispose()
@@ -287,7 +288,7 @@ def main():
               + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
               + (f"   orders: {args.orders}" if args.orders else f"   seconds: {args.seconds}   rounds: {rounds}"))
         print(f"statements per sale: {per_sale:.1f} and {commits:.0f} commit "
-              f"(POST /api/v1/orders, 2 seats, cash; counted with SQLAlchemy events)")
+              f"(POST /api/v1/orders, 2 seats, cash; counted at the driver)")
         for statement in one:
             print("   ", " ".join(statement.split())[:150])
         full_server, bare_server = Server("wsgi:app", url, **server), Server("bench.bare_app:app", url, **server)

@@ -3,7 +3,7 @@ statement that claims the seats and reads what the sale needs, one that writes t
 payment, ledger lines and audit entry, and the commit; nothing is read again to answer. What it wrote
 is what a fresh read finds, and the idempotency key still refuses a reused key without a look-up first."""
 import pytest
-from sqlalchemy import Text, cast, event, func, select, text
+from sqlalchemy import Text, cast, func, select, text
 
 from ticketing.accounts.services import issue_token
 from ticketing.audit.chain import verify
@@ -11,27 +11,9 @@ from ticketing.audit.models import AuditEntry
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.ledger.models import LedgerEntry
+from ticketing.rawsql import StatementLog
 from ticketing.revenue.services import save_rules
 from ticketing.sales.models import Order, Payment, Ticket
-
-
-class Statements:
-    """Statements and commits the app's engine sends while counting."""
-
-    def __init__(self, engine):
-        self.engine, self.sent, self.commits = engine, [], 0
-        event.listen(engine, "before_cursor_execute", self._sent)
-        event.listen(engine, "commit", self._commit)
-
-    def _sent(self, conn, cursor, statement, *args):
-        self.sent.append(" ".join(statement.split()))
-
-    def _commit(self, conn):
-        self.commits += 1
-
-    def close(self):
-        event.remove(self.engine, "before_cursor_execute", self._sent)
-        event.remove(self.engine, "commit", self._commit)
 
 
 @pytest.fixture
@@ -55,7 +37,7 @@ def _sell(client, headers, session_id, seats, **extra):
 def test_a_sale_is_four_statements_and_the_commit(app, client, counter):
     session_id, _seller, headers, seats = counter
     assert _sell(client, headers, session_id, seats[:1]).status_code == 201  # opens the shift, warms up
-    counting = Statements(db.engine)
+    counting = StatementLog(db.engine)
     try:
         resp = _sell(client, headers, session_id, seats[2:4], buyer={"name": "สมชาย", "phone": "081 234 5678"})
     finally:
@@ -140,7 +122,7 @@ def test_a_lost_race_answers_without_loading_the_seller_again(client, counter):
     everything), so after the token check no statement reads the users table again."""
     session_id, _seller, headers, seats = counter
     assert _sell(client, headers, session_id, seats[30:31]).status_code == 201
-    counting = Statements(db.engine)
+    counting = StatementLog(db.engine)
     try:
         resp = _sell(client, headers, session_id, seats[30:32])
     finally:

@@ -14,6 +14,7 @@ from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import as_loaded, db
 from ..promptpay import normalise_target
+from ..rawsql import Statement
 from ..timeutil import utcnow
 from .models import ORG_KINDS, ROLES, ApiToken, Organization, User, UserRole
 
@@ -221,11 +222,12 @@ def _token_user_query():
     expiry and last use: Core, built once. ``user_for_token`` makes the User from the row itself, which
     costs a fraction of the ORM's loading of a user with its roles (every API request signs in)."""
     users, tokens, roles = User.__table__, ApiToken.__table__, UserRole.__table__
-    return (select(*users.c, roles.c.role, tokens.c.id.label("token_id"), tokens.c.expires_at,
-                   tokens.c.last_used_at)
-            .select_from(tokens.join(users, users.c.id == tokens.c.user_id)
-                         .outerjoin(roles, roles.c.user_id == users.c.id))
-            .where(tokens.c.token_hash == bindparam("token_hash", type_=String), tokens.c.revoked_at.is_(None)))
+    return Statement(select(*users.c, roles.c.role, tokens.c.id.label("token_id"), tokens.c.expires_at,
+                            tokens.c.last_used_at)
+                     .select_from(tokens.join(users, users.c.id == tokens.c.user_id)
+                                  .outerjoin(roles, roles.c.user_id == users.c.id))
+                     .where(tokens.c.token_hash == bindparam("token_hash", type_=String),
+                            tokens.c.revoked_at.is_(None)))
 
 
 def _loaded(model, values: dict):
@@ -246,7 +248,7 @@ def _loaded(model, values: dict):
 def _user_from_rows(rows) -> User:
     """The User with its roles that ``_token_user_query``'s rows describe, as if a query had loaded it."""
     first = rows[0]
-    user = _loaded(User, {column.key: first._mapping[column] for column in User.__table__.c})
+    user = _loaded(User, {column.key: getattr(first, column.name) for column in User.__table__.c})
     set_committed_value(user, "role_rows", [_loaded(UserRole, {"user_id": user.id, "role": row.role})
                                             for row in rows if row.role is not None])
     return user
@@ -257,7 +259,7 @@ def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     # One query: the token's user and the user's roles.
-    rows = db.session.connection().execute(_token_user_query(), {"token_hash": _hash_token(token)}).all()
+    rows = _token_user_query().rows({"token_hash": _hash_token(token)})
     if not rows:
         return None
     first, now = rows[0], utcnow()

@@ -32,6 +32,7 @@ from ..inventory.models import SeatInventory
 from ..ledger.models import LedgerEntry
 from ..ledger.services import SaleFacts, latest_version, rules_from_json, rules_json
 from ..seating.models import PriceCategory, Seat
+from ..rawsql import Statement, bound
 from .holds import free_for
 from .models import Order, Payment, Shift, Ticket
 from .shifts import claim_open_shift
@@ -87,9 +88,9 @@ def _claim_statements(dialect: str) -> tuple:
         claimed = claim.returning(inventory.c.seat_id).cte("claimed")
         shift = (select(Shift.id).where(Shift.user_id == actor.id, Shift.closed_at.is_(None))
                  .with_for_update(key_share=True).cte("open_shift"))  # FOR NO KEY UPDATE, as an UPDATE takes
-        return (select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
-                .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
-                .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position)), None
+        return Statement(select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
+                         .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
+                         .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position)), None
     return claim, (select(*columns).join(PriceCategory, PriceCategory.id == Seat.category_id)
                    .where(Seat.id.in_(ids)).order_by(Seat.position))
 
@@ -105,7 +106,8 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     params = {"b_session": session_id, "b_ids": ids, "b_user": actor.id, "b_organization": actor.organization_id,
               "b_now": now}
     if read is None:
-        rows = connection.execute(claim, params).all()
+        params["b_now"] = bound(SeatInventory.__table__.c.updated_at, now)
+        rows = claim.rows(params)
         if len(rows) != len(ids):
             return None
         shift_id = rows[0].shift_id
@@ -132,7 +134,7 @@ GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 def _generic_plans(connection) -> None:
     """Make the rest of this transaction use generic plans (``GENERIC_PLANS``)."""
-    connection.exec_driver_sql(GENERIC_PLANS)
+    connection.connection.driver_connection.execute(GENERIC_PLANS)
 
 
 @cache
@@ -216,8 +218,8 @@ def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple,
     as_json = _json_columns(AuditEntry.__table__)
     values = ", ".join(f"CAST(:audit_{k} AS json)" if k in as_json else f":audit_{k}" for k in audit_keys)
     ctes.append(f"new_audit AS (INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit_keys)}) VALUES ({values}))")
-    return text(f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} RETURNING id"
-                ).columns(id=Integer)
+    return Statement(text(f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} "
+                          "RETURNING id").columns(id=Integer))
 
 
 def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict], audit_row: dict) -> None:
@@ -236,7 +238,7 @@ def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[d
         if entries:
             params["entries"] = _json_rows(LedgerEntry.__table__, entries, dialect)
         params.update(_audit_params(audit_row, dialect))
-        payment.id = db.session.connection().execute(statement, params).scalar_one()
+        payment.id = statement.rows(params)[0].id
     else:
         db.session.execute(insert(Order.__table__), [order_row])
         db.session.execute(insert(Ticket.__table__), ticket_rows)
