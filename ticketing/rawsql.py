@@ -1,15 +1,17 @@
 """The hot path's statements run on the session's own psycopg connection, without SQLAlchemy's
 per-execution work.
 
-A counter sale is three statements; through ``Connection.execute`` each costs about twice what psycopg
-itself costs (execution context, result metadata, row objects: ``bench/onsale.py`` with py-spy).
-``Statement`` compiles a Core statement once per dialect and, on psycopg, hands the SQL text and the
-parameters straight to a cursor of the connection the session already uses, inside its transaction;
-elsewhere (SQLite) it is an ordinary ``execute``. Values are passed as the database takes them: a
-caller binds a time through its column type itself (``bound``).
+Every API request checks its token and a counter sale then claims and writes; through
+``Connection.execute`` each of these statements cost about twice what psycopg itself costs (execution
+context, result metadata, row objects: ``bench/onsale.py`` with py-spy). ``Statement`` compiles a Core
+statement for psycopg once and hands the SQL text and the parameters straight to a cursor of the
+connection the session already holds, inside its transaction; elsewhere (SQLite) it is an ordinary
+``execute``. A caller binds a time through its column type itself (``bound``); times read come back as
+``UTCDateTime`` gives them, and the driver's errors as SQLAlchemy's.
 
-Statements sent this way do not pass through SQLAlchemy's ``before_cursor_execute`` event; a counter
-of round trips counts at the driver (``tests/test_sale_path.py``, ``bench/common.StatementCounter``).
+Statements sent this way do not pass through SQLAlchemy's ``before_cursor_execute`` event, so round
+trips are counted at the driver (``StatementLog``, used by ``tests/test_sale_path.py`` and
+``bench/onsale.py``).
 """
 from functools import cached_property
 
@@ -22,30 +24,12 @@ from .extensions import db
 
 
 class Statement:
-    """``Statement(core_statement).rows(params)``: its rows; ``.rowcount(params)``: the rows it changed."""
+    """``Statement(core_statement).rows(params)``: its rows, each with its columns as attributes."""
 
     def __init__(self, statement):
         self.statement = statement
-
-    @cached_property
-    def _psycopg(self) -> tuple[str, dict]:
-        """(SQL text with ``%(name)s`` placeholders, the values SQLAlchemy bound itself)."""
-        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-        compiled = self.statement.compile(dialect=PGDialect_psycopg())
-        return compiled.string, dict(compiled.params)
-
-    def _cursor(self, params: dict):
-        connection = db.session.connection()
-        if connection.dialect.driver != "psycopg":
-            return None, connection.execute(self.statement, params)
-        sql, fixed = self._psycopg
-        values = {**fixed, **params} if fixed else params
-        cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
-        try:
-            cursor.execute(sql, values)
-        except psycopg.Error as error:
-            raise _as_sqlalchemy(connection, error, sql, values, cursor) from error
-        return cursor, None
+        #: (SQL text with ``%(name)s`` placeholders, the values SQLAlchemy bound itself), on first use
+        self._compiled = None
 
     @cached_property
     def _converted(self) -> list:
@@ -55,19 +39,25 @@ class Statement:
 
     def rows(self, params: dict) -> list:
         """The rows, each with its columns as attributes."""
-        cursor, result = self._cursor(params)
-        if cursor is None:
-            return result.all()
-        rows = cursor.fetchall()
+        connection = db.session.connection()
+        dialect = connection.dialect
+        if dialect.driver != "psycopg":
+            return connection.execute(self.statement, params).all()
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._compiled = compiled.string, dict(compiled.params)
+        sql, fixed = self._compiled
+        values = {**fixed, **params}
+        with connection.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+            try:
+                cursor.execute(sql, values)
+            except psycopg.Error as error:
+                raise _as_sqlalchemy(connection, error, sql, values, cursor) from error
+            rows = cursor.fetchall()
         if self._converted and rows:
-            dialect = db.session.get_bind().dialect
             rows = [row._replace(**{name: kind.process_result_value(getattr(row, name), dialect)
                                     for name, kind in self._converted}) for row in rows]
         return rows
-
-    def rowcount(self, params: dict) -> int:
-        cursor, result = self._cursor(params)
-        return (result if cursor is None else cursor).rowcount
 
 
 def _as_sqlalchemy(connection, error, sql, values, cursor) -> DBAPIError:

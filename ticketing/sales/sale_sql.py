@@ -1,11 +1,12 @@
 """The counter sale's SQL (``services.sell``): the claim and the write, each one statement on PostgreSQL.
 
 - ``claim``: first ``SET LOCAL plan_cache_mode`` (``GENERIC_PLANS``: the claim is planned once per
-  connection, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional update (``holds.free_for``)
-  and returns them; the same statement locks the seller's open shift (``FOR NO KEY UPDATE``, the lock
-  ``shifts.claim_open_shift``'s no-op update takes, so a shift being closed waits for the sale, and the
-  other way round) and reads the seats' prices and categories, the organization's custody setting, the
-  festival, the central fund and the newest split rules (``ledger.services.rules_json``).
+  connection, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional
+  update (``holds.free_for``) and returns them; the same statement locks the seller's open shift
+  (``FOR NO KEY UPDATE``, the lock ``shifts.claim_open_shift``'s no-op update takes, so a shift being
+  closed waits for the sale, and the other way round) and reads the seats' prices and categories, the
+  organization's custody setting, the festival, the central fund and the newest split rules
+  (``ledger.services.rules_json``).
 - ``write``: the order, its tickets, its ledger lines and its audit entry (data-modifying CTEs) and its
   payment, each table's rows as one JSON parameter (the audit entry's as plain parameters, so that its
   empty ``before`` stays JSON null as ``audit.record`` writes it); the foreign keys are checked at the end
@@ -13,8 +14,10 @@
 
 SQLite has no data-modifying CTEs: there the claim is the update, the shift claim and a read, and the
 write one INSERT per table (the audit entry's too). Both build their statements once (Core, bound
-parameters) and run them on the session's connection, without the ORM's unit of work; the objects written are then made what a
-query would have loaded, so the caller and the API's answer use them without another round trip.
+parameters) and run them on the session's connection without the ORM's unit of work (on PostgreSQL
+through ``rawsql.Statement``, without SQLAlchemy's per-execution work either); the objects written are
+then made what a query would have loaded, so the caller and the API's answer use them without another
+round trip.
 """
 import json
 from dataclasses import dataclass
@@ -134,7 +137,7 @@ GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 def _generic_plans(connection) -> None:
     """Make the rest of this transaction use generic plans (``GENERIC_PLANS``)."""
-    connection.connection.driver_connection.execute(GENERIC_PLANS)
+    connection.connection.driver_connection.execute(GENERIC_PLANS).close()
 
 
 @cache
