@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ticketing"
 #: modules every layer may use: settings, the database handle, errors, money, time, text and PDF
 #: helpers, PromptPay codes, form and request helpers. They import no domain package.
 FOUNDATION = {"config", "extensions", "errors", "money", "timeutil", "promptpay", "pdftext", "i18n", "forms",
-              "handling", "backup", "operations"}
+              "handling", "backup", "operations", "rawsql"}
 #: domain packages, bottom to top: each may import the ones before it, never one after it
 DOMAIN = ["audit", "accounts", "festivals", "seating", "inventory", "ledger", "sales", "tickets", "shop", "revenue", "gate"]
 #: the top: the app factory, the table registry, the home page, the JSON API, the CLI and the demo.

@@ -17,7 +17,7 @@ from functools import cached_property
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import TypeDecorator
+from sqlalchemy import TypeDecorator, event
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
@@ -82,7 +82,6 @@ class StatementLog:
     and ``Statement``'s alike), elsewhere through SQLAlchemy's ``before_cursor_execute``."""
 
     def __init__(self, engine):
-        from sqlalchemy import event
         self.engine, self.sent, self.commits, self._touched = engine, [], 0, []
         self._listeners = [("checkout", self._checkout), ("commit", self._commit),
                            ("before_cursor_execute", self._sqlalchemy_sent)]
@@ -105,7 +104,6 @@ class StatementLog:
         self.sent, self.commits = [], 0
 
     def close(self) -> None:
-        from sqlalchemy import event
         for name, listener in self._listeners:
             event.remove(self.engine, name, listener)
         for connection in self._touched:
