@@ -13,7 +13,8 @@ and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio 
 bare update, and the statements one sale sends (counted at the driver, in this process,
 through the same API).
 With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
-and over the last 1,000 (the table grows by N orders meanwhile).
+and over the last 1,000 (the table grows by N orders meanwhile), each also against the bare update
+measured just before and just after the run, which takes the machine's own drift out of the comparison.
 
 PostgreSQL: a scratch database `ticketing_bench_onsale` (or ``--database-url``), created, analysed after
 loading and dropped at the end; SQLite: a temporary file.
@@ -271,9 +272,14 @@ def main():
     args = parser.parse_args()
     processes = max(1, min(args.processes, args.counters))
     rounds = 1 if args.orders else max(1, args.rounds)
+    # --orders: the bare update runs just before and just after the long run, so that each end of it has
+    # the machine's speed of that moment beside it (a noisy machine can change speed over two minutes)
+    turns = [("bare", 0), ("app", 0), ("bare", 1)] if args.orders else \
+        [(name, turn) for turn in range(rounds) for name in ("app", "bare")]
+    bare_turns = 2 if args.orders else rounds
     guess = 600 * args.seconds
     app_sessions = [sessions_for(args.orders or guess / rounds) for _ in range(rounds)]
-    bare_sessions = [sessions_for(guess * 3 / rounds) for _ in range(rounds)]
+    bare_sessions = [sessions_for(guess * 3 / bare_turns) for _ in range(bare_turns)]
     scratch = ScratchDatabase(args)
     with scratch as url:
         data = setup(url, args.counters, 3 + sum(app_sessions) + sum(bare_sessions))
@@ -298,21 +304,20 @@ def main():
             for srv, path, toks, session in ((full_server, "/api/v1/orders", tokens, warm[0]),
                                              (bare_server, "/bare", [None] * args.counters, warm[1])):
                 run_clients(counters, specs([srv.port], path, [session], seat_ids, toks, processes), args.warmup)
-            for turn in range(rounds):
-                for name, srv, path, toks, count in (
-                        ("app", full_server, "/api/v1/orders", tokens, app_sessions[turn]),
-                        ("bare", bare_server, "/bare", [None] * args.counters, bare_sessions[turn])):
-                    mine, rest = rest[:count], rest[count:]
-                    used[name] += mine
-                    limit = args.orders if args.orders and name == "app" else None
-                    seconds = 3600 if limit else args.seconds / rounds
-                    postgres = url.startswith("postgres")  # SQLite's work is the server's own CPU
-                    cpu, db_cpu = srv.cpu(), database_cpu() if postgres else 0.0
-                    runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
-                                                  seconds, limit=limit))
-                    runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu,
-                                             "database": database_cpu() - db_cpu if postgres else 0.0,
-                                             "clients": runs[name][-1]["client_cpu"]}
+            for name, turn in turns:
+                srv, path, toks, count = ((full_server, "/api/v1/orders", tokens, app_sessions[turn]) if name == "app"
+                                          else (bare_server, "/bare", [None] * args.counters, bare_sessions[turn]))
+                mine, rest = rest[:count], rest[count:]
+                used[name] += mine
+                limit = args.orders if args.orders and name == "app" else None
+                seconds = 3600 if limit else args.seconds / (rounds if name == "app" else bare_turns)
+                postgres = url.startswith("postgres")  # SQLite's work is the server's own CPU
+                cpu, db_cpu = srv.cpu(), database_cpu() if postgres else 0.0
+                runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
+                                              seconds, limit=limit))
+                runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu,
+                                         "database": database_cpu() - db_cpu if postgres else 0.0,
+                                         "clients": runs[name][-1]["client_cpu"]}
         finally:
             stop_all([full_server, bare_server])
         merged = {}
@@ -329,9 +334,13 @@ def main():
         if args.orders:
             run = runs["app"][0]
             first, last = rate_between(run, 0, 1000), rate_between(run, full["ok"] - 1001, full["ok"] - 1)
+            before, after = (figures(part)["rate"] for part in runs["bare"])
             print(f"orders/s over the first 1,000 orders: {first:.1f}   over the last 1,000 (orders "
                   f"{full['ok'] - 1000:,}-{full['ok']:,}): {last:.1f}   ratio {last / max(first, 1e-9):.2f} "
                   "(target >= 0.90)")
+            print(f"bare update just before the run: {before:.1f}/s, just after: {after:.1f}/s; each end against "
+                  f"the bare of its moment: first 1,000 {first / before:.3f}, last 1,000 {last / after:.3f}, "
+                  f"ratio {(last / after) / (first / before):.2f} (the machine's own drift taken out)")
             print("orders/s in each 10 s of the run:", " ".join(f"{r:.0f}" for r in window_rates(run, 10)))
             analyzed = scratch.autoanalyze.log if scratch.autoanalyze else []
             print("tables analysed during the run (AutoAnalyze, seconds from its start):", ", ".join(
