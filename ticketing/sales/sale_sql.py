@@ -34,8 +34,8 @@ from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
 from ..ledger.models import LedgerEntry
 from ..ledger.services import SaleFacts, latest_version, rules_from_json, rules_json
-from ..seating.models import PriceCategory, Seat
 from ..rawsql import Statement, bound
+from ..seating.models import PriceCategory, Seat
 from .holds import free_for
 from .models import Order, Payment, Shift, Ticket
 from .shifts import claim_open_shift
@@ -104,11 +104,10 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     db.session.flush()  # what the caller added first (new split rules, say) is read as a query would read it
     connection = db.session.connection()  # Core: none of the ORM's per-statement work
     claim, read = _claim_statements(connection.dialect.name)
-    if read is None:
-        _generic_plans(connection)
     params = {"b_session": session_id, "b_ids": ids, "b_user": actor.id, "b_organization": actor.organization_id,
               "b_now": now}
     if read is None:
+        _generic_plans(connection)
         params["b_now"] = bound(SeatInventory.__table__.c.updated_at, now)
         rows = claim.rows(params)
         if len(rows) != len(ids):
