@@ -6,15 +6,13 @@ Every API request checks its token and a counter sale then claims and writes; th
 context, result metadata, row objects: ``bench/onsale.py`` with py-spy). ``Statement`` compiles a Core
 statement for psycopg once and hands the SQL text and the parameters straight to a cursor of the
 connection the session already holds, inside its transaction; elsewhere (SQLite) it is an ordinary
-``execute``. A caller binds a time through its column type itself (``bound``); times read come back as
-``UTCDateTime`` gives them, and the driver's errors as SQLAlchemy's.
+``execute``. Parameters are bound through their types and times read come back as ``UTCDateTime``
+gives them, and the driver's errors come out as SQLAlchemy's.
 
 Statements sent this way do not pass through SQLAlchemy's ``before_cursor_execute`` event, so round
 trips are counted at the driver (``StatementLog``, used by ``tests/test_sale_path.py`` and
 ``bench/onsale.py``).
 """
-from functools import cached_property
-
 import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import TypeDecorator, event
@@ -28,36 +26,69 @@ class Statement:
 
     def __init__(self, statement):
         self.statement = statement
-        #: (SQL text with ``%(name)s`` placeholders, the values SQLAlchemy bound itself), on first use
+        #: the statement compiled for psycopg, on first use (``_Compiled``)
         self._compiled = None
 
-    @cached_property
-    def _converted(self) -> list:
-        """(name, type) of the columns whose type makes the value the database gives into another
-        (``UTCDateTime``: an aware time), as SQLAlchemy would."""
-        return [(c.name, c.type) for c in self.statement.selected_columns if isinstance(c.type, TypeDecorator)]
-
     def rows(self, params: dict) -> list:
-        """The rows, each with its columns as attributes."""
+        """The rows, each with its columns as attributes. Parameters are given as to ``execute`` (an aware
+        time for a ``UTCDateTime``): each is bound through its type, and a required one missing is an
+        error, as in SQLAlchemy."""
         connection = db.session.connection()
         dialect = connection.dialect
         if dialect.driver != "psycopg":
             return connection.execute(self.statement, params).all()
         if self._compiled is None:
-            compiled = self.statement.compile(dialect=dialect)
-            self._compiled = compiled.string, dict(compiled.params)
-        sql, fixed = self._compiled
-        values = {**fixed, **params}
+            self._compiled = _Compiled(self.statement, dialect)
+        compiled = self._compiled
+        missing = compiled.required - params.keys()
+        if missing:
+            raise ValueError(f"missing parameters: {', '.join(sorted(missing))}")
+        values = {**compiled.fixed, **params}
+        for key, process in compiled.binders:
+            values[key] = process(values[key])
         with connection.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
             try:
-                cursor.execute(sql, values)
+                cursor.execute(compiled.sql, values)
+                rows = cursor.fetchall()
             except psycopg.Error as error:
-                raise _as_sqlalchemy(connection, error, sql, values, cursor) from error
-            rows = cursor.fetchall()
-        if self._converted and rows:
-            rows = [row._replace(**{name: kind.process_result_value(getattr(row, name), dialect)
-                                    for name, kind in self._converted}) for row in rows]
+                raise _as_sqlalchemy(connection, error, compiled.sql, values, cursor) from error
+        if compiled.converters and rows:
+            rows = [row._replace(**{row._fields[i]: convert(row[i]) for i, convert in compiled.converters})
+                    for row in rows]
         return rows
+
+
+class _Compiled:
+    """A statement compiled for psycopg: its SQL text (``%(name)s`` placeholders), the values SQLAlchemy
+    bound itself, the parameters a caller must give, each parameter's type processing (``UTCDateTime``
+    makes a time naive UTC) and, by position, the result columns whose type changes what the database
+    gives (``UTCDateTime``: an aware time)."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.fixed = dict(compiled.params)
+        names = compiled.bind_names  # each bind parameter -> its name in the SQL text
+        self.required = {names[bind] for bind in names if bind.required}
+        self.binders = [(names[bind], process) for bind in names
+                        if (process := bind.type.bind_processor(dialect)) is not None]
+        self.converters = [(i, column.type.result_processor(dialect, None))
+                           for i, column in enumerate(getattr(statement, "selected_columns", ()))
+                           if isinstance(column.type, TypeDecorator)]
+
+
+def execute(sql: str) -> None:
+    """Run one statement without parameters or rows (``SET LOCAL …``) in the session's transaction,
+    on psycopg's connection directly (errors as SQLAlchemy's), elsewhere through SQLAlchemy."""
+    connection = db.session.connection()
+    if connection.dialect.driver != "psycopg":
+        connection.exec_driver_sql(sql)
+        return
+    with connection.connection.driver_connection.cursor() as cursor:
+        try:
+            cursor.execute(sql)
+        except psycopg.Error as error:
+            raise _as_sqlalchemy(connection, error, sql, {}, cursor) from error
 
 
 def _as_sqlalchemy(connection, error, sql, values, cursor) -> DBAPIError:
@@ -68,12 +99,6 @@ def _as_sqlalchemy(connection, error, sql, values, cursor) -> DBAPIError:
         connection.invalidate(error)
     return DBAPIError.instance(sql, values, error, psycopg.Error, connection_invalidated=gone,
                                dialect=connection.dialect)
-
-
-def bound(column, value):
-    """``value`` as ``column``'s type binds it (``UTCDateTime`` makes a time naive UTC)."""
-    process = getattr(column.type, "process_bind_param", None)
-    return process(value, db.session.get_bind().dialect) if process else value
 
 
 class StatementLog:
@@ -90,8 +115,8 @@ class StatementLog:
 
     def _checkout(self, dbapi_connection, _record, _proxy):
         if hasattr(dbapi_connection, "cursor_factory"):
-            dbapi_connection.cursor_factory = _counting_cursor(self)
-            self._touched.append(dbapi_connection)
+            self._touched.append((dbapi_connection, dbapi_connection.cursor_factory))
+            dbapi_connection.cursor_factory = _counting_cursor(self, dbapi_connection.cursor_factory)
 
     def _sqlalchemy_sent(self, conn, _cursor, statement, *_args):
         if conn.dialect.driver != "psycopg":
@@ -106,12 +131,12 @@ class StatementLog:
     def close(self) -> None:
         for name, listener in self._listeners:
             event.remove(self.engine, name, listener)
-        for connection in self._touched:
-            connection.cursor_factory = psycopg.Cursor
+        for connection, factory in reversed(self._touched):
+            connection.cursor_factory = factory
 
 
-def _counting_cursor(log: StatementLog):
-    class CountingCursor(psycopg.Cursor):
+def _counting_cursor(log: StatementLog, base):
+    class CountingCursor(base):
         def execute(self, query, params=None, **kwargs):
             log.sent.append(query.decode() if isinstance(query, bytes) else str(query))
             return super().execute(query, params, **kwargs)

@@ -1,7 +1,7 @@
 """The counter sale's SQL (``services.sell``): the claim and the write, each one statement on PostgreSQL.
 
-- ``claim``: first ``SET LOCAL plan_cache_mode`` (``GENERIC_PLANS``: the claim is planned once per
-  connection, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional
+- ``claim``: first ``SET LOCAL plan_cache_mode`` (``GENERIC_PLANS``: the claim is planned once each
+  time psycopg prepares it, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional
   update (``holds.free_for``) and returns them; the same statement locks the seller's open shift
   (``FOR NO KEY UPDATE``, the lock ``shifts.claim_open_shift``'s no-op update takes, so a shift being
   closed waits for the sale, and the other way round) and reads the seats' prices and categories, the
@@ -34,7 +34,8 @@ from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory
 from ..ledger.models import LedgerEntry
 from ..ledger.services import SaleFacts, latest_version, rules_from_json, rules_json
-from ..rawsql import Statement, bound
+from .. import rawsql
+from ..rawsql import Statement
 from ..seating.models import PriceCategory, Seat
 from .holds import free_for
 from .models import Order, Payment, Shift, Ticket
@@ -107,8 +108,7 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
     params = {"b_session": session_id, "b_ids": ids, "b_user": actor.id, "b_organization": actor.organization_id,
               "b_now": now}
     if read is None:
-        _generic_plans(connection)
-        params["b_now"] = bound(SeatInventory.__table__.c.updated_at, now)
+        rawsql.execute(GENERIC_PLANS)
         rows = claim.rows(params)
         if len(rows) != len(ids):
             return None
@@ -132,11 +132,6 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
 #: chain's trigger at commit plan nothing new either); the other queries of the app keep the server's
 #: choice, which a partial index or a skewed column may need.
 GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
-
-
-def _generic_plans(connection) -> None:
-    """Make the rest of this transaction use generic plans (``GENERIC_PLANS``)."""
-    connection.connection.driver_connection.execute(GENERIC_PLANS).close()
 
 
 @cache

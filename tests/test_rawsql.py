@@ -1,0 +1,49 @@
+"""``rawsql.Statement`` runs a statement on psycopg's connection directly (the hot path: token check,
+claim, write). It must give what SQLAlchemy's ``execute`` gives: the same rows, parameters bound through
+their types (an aware time stored as naive UTC), times read back aware, SQLAlchemy's errors, and an
+error for a missing parameter instead of a NULL."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.exc import IntegrityError
+
+from ticketing.accounts.models import ApiToken, User
+from ticketing.accounts.services import issue_token
+from ticketing.extensions import db
+from ticketing.rawsql import Statement
+from ticketing.timeutil import UTCDateTime
+
+
+def test_rows_are_what_execute_gives(make):
+    seller = make.user("seller1", roles=["seller"])
+    issue_token(None, seller)
+    db.session.commit()
+    users, tokens = User.__table__, ApiToken.__table__
+    # two columns named created_at: SQLAlchemy labels the second created_at_1; both must come back aware
+    query = (select(users.c.id, users.c.created_at, tokens.c.created_at, tokens.c.expires_at)
+             .join(tokens, tokens.c.user_id == users.c.id)
+             .where(users.c.id == bindparam("user_id"), tokens.c.created_at > bindparam("after", type_=UTCDateTime)))
+    params = {"user_id": seller.id, "after": datetime.now(timezone.utc) - timedelta(days=1)}
+    expected = [tuple(row) for row in db.session.execute(query, params).all()]
+    got = [tuple(row) for row in Statement(query).rows(params)]
+    db.session.rollback()
+    assert got == expected and len(got) == 1
+    assert all(value.tzinfo == timezone.utc for value in got[0][1:3])
+
+
+def test_a_missing_parameter_is_an_error_not_a_null(app):
+    statement = Statement(select(User.__table__.c.id).where(User.__table__.c.id == bindparam("user_id")))
+    with pytest.raises(Exception, match="user_id"):
+        statement.rows({})
+    db.session.rollback()
+
+
+def test_driver_errors_come_out_as_sqlalchemys(make):
+    seller = make.user("seller1", roles=["seller"])
+    db.session.commit()
+    copy = Statement(text("INSERT INTO users SELECT * FROM users WHERE id = :user_id RETURNING id"))
+    with pytest.raises(IntegrityError):
+        copy.rows({"user_id": seller.id})
+    db.session.rollback()
+    assert db.session.scalar(select(User.id).where(User.id == seller.id)) == seller.id
