@@ -1,5 +1,6 @@
 """Pages in a real headless Chromium (Playwright) against a real HTTP server."""
 
+from playwright.sync_api import expect
 from browser import ARTIFACTS, browser, live, screenshot  # noqa: F401 (browser, live: fixtures)
 from conftest import ROOT
 from ticketing.extensions import db
@@ -179,7 +180,7 @@ def test_tablet_counter_on_the_full_grandstand_zooms_then_picks(live, browser, m
     _login(page, live, seller.username)
     page.goto(f"{live.url}/counter/sessions/{session.id}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
-    assert page.locator("#confirm").is_disabled()  # nothing chosen yet
+    expect(page.locator("#confirm")).to_be_disabled()  # nothing chosen yet (waits for the page's script)
     size = "document.querySelector('#seatmap circle.seat').getBoundingClientRect().width"
     assert page.evaluate(size) < 14
     box = page.locator("#seatmap").bounding_box()
