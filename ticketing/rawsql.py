@@ -114,7 +114,8 @@ class StatementLog:
             event.listen(engine, name, listener)
 
     def _checkout(self, dbapi_connection, _record, _proxy):
-        if hasattr(dbapi_connection, "cursor_factory"):
+        """Count on each connection once, however often the pool hands it out."""
+        if hasattr(dbapi_connection, "cursor_factory") and all(c is not dbapi_connection for c, _ in self._touched):
             self._touched.append((dbapi_connection, dbapi_connection.cursor_factory))
             dbapi_connection.cursor_factory = _counting_cursor(self, dbapi_connection.cursor_factory)
 
@@ -131,7 +132,7 @@ class StatementLog:
     def close(self) -> None:
         for name, listener in self._listeners:
             event.remove(self.engine, name, listener)
-        for connection, factory in reversed(self._touched):
+        for connection, factory in self._touched:
             connection.cursor_factory = factory
 
 

@@ -1,8 +1,8 @@
 """The counter sale's SQL (``services.sell``): the claim and the write, each one statement on PostgreSQL.
 
 - ``claim``: first ``SET LOCAL plan_cache_mode`` (``GENERIC_PLANS``: the claim is planned once each
-  time psycopg prepares it, not at each sale), then a data-modifying CTE moves the seats to sold with the conditional
-  update (``holds.free_for``) and returns them; the same statement locks the seller's open shift
+  time psycopg prepares it, not at each sale), then a data-modifying CTE moves the seats to sold with
+  the conditional update (``holds.free_for``) and returns them; the same statement locks the seller's open shift
   (``FOR NO KEY UPDATE``, the lock ``shifts.claim_open_shift``'s no-op update takes, so a shift being
   closed waits for the sale, and the other way round) and reads the seats' prices and categories, the
   organization's custody setting, the festival, the central fund and the newest split rules
@@ -35,7 +35,6 @@ from ..inventory.models import SeatInventory
 from ..ledger.models import LedgerEntry
 from ..ledger.services import SaleFacts, latest_version, rules_from_json, rules_json
 from .. import rawsql
-from ..rawsql import Statement
 from ..seating.models import PriceCategory, Seat
 from .holds import free_for
 from .models import Order, Payment, Shift, Ticket
@@ -92,9 +91,10 @@ def _claim_statements(dialect: str) -> tuple:
         claimed = claim.returning(inventory.c.seat_id).cte("claimed")
         shift = (select(Shift.id).where(Shift.user_id == actor.id, Shift.closed_at.is_(None))
                  .with_for_update(key_share=True).cte("open_shift"))  # FOR NO KEY UPDATE, as an UPDATE takes
-        return Statement(select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
-                         .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
-                         .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position)), None
+        read_claimed = (select(*columns, select(shift.c.id).scalar_subquery().label("shift_id"))
+                        .select_from(claimed).join(Seat, Seat.id == claimed.c.seat_id)
+                        .join(PriceCategory, PriceCategory.id == Seat.category_id).order_by(Seat.position))
+        return rawsql.Statement(read_claimed), None
     return claim, (select(*columns).join(PriceCategory, PriceCategory.id == Seat.category_id)
                    .where(Seat.id.in_(ids)).order_by(Seat.position))
 
@@ -128,9 +128,9 @@ def claim(actor, session_id: int, ids: list[int], now) -> Claimed | None:
 #: that beats its one "generic" plan. For the claim it always did: the generic plan assumes a seat
 #: array of 10 where a sale has 1-4, so it looks three times dearer, and planning that statement (a
 #: dozen tables) was a fifth of the database's CPU per sale (perf, bench/onsale.py); the generic plan
-#: is the same index scan. Forced for the rest of the sale's transaction only (the write and the audit
-#: chain's trigger at commit plan nothing new either); the other queries of the app keep the server's
-#: choice, which a partial index or a skewed column may need.
+#: is the same index scan. Forced for the rest of the sale's transaction only (the write, a shift opened
+#: on the way, the audit chain's trigger at commit: key look-ups whose generic plans are as good); every
+#: other transaction keeps the server's choice, which a partial index or a skewed column may need.
 GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
@@ -215,8 +215,8 @@ def _write_statement(order_keys: tuple, ticket_keys: tuple, payment_keys: tuple,
     as_json = _json_columns(AuditEntry.__table__)
     values = ", ".join(f"CAST(:audit_{k} AS json)" if k in as_json else f":audit_{k}" for k in audit_keys)
     ctes.append(f"new_audit AS (INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit_keys)}) VALUES ({values}))")
-    return Statement(text(f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} "
-                          "RETURNING id").columns(id=Integer))
+    sql = f"WITH {', '.join(ctes)} {insert_from(Payment.__table__, payment_keys, 'payments')} RETURNING id"
+    return rawsql.Statement(text(sql).columns(id=Integer))
 
 
 def write(order: Order, tickets: list[Ticket], payment: Payment, entries: list[dict], audit_row: dict) -> None:
