@@ -13,8 +13,9 @@ Statements sent this way do not pass through SQLAlchemy's ``before_cursor_execut
 trips are counted at the driver (``StatementLog``, used by ``tests/test_sale_path.py`` and
 ``bench/onsale.py``).
 """
+from collections import namedtuple
+
 import psycopg
-from psycopg.rows import namedtuple_row
 from sqlalchemy import TypeDecorator, event
 from sqlalchemy.exc import DBAPIError
 
@@ -46,7 +47,7 @@ class Statement:
         values = {**compiled.fixed, **params}
         for key, process in compiled.binders:
             values[key] = process(values[key])
-        with connection.connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+        with connection.connection.driver_connection.cursor(row_factory=compiled.row_maker) as cursor:
             try:
                 cursor.execute(compiled.sql, values)
                 rows = cursor.fetchall()
@@ -75,6 +76,15 @@ class _Compiled:
         self.converters = [(i, column.type.result_processor(dialect, None))
                            for i, column in enumerate(getattr(statement, "selected_columns", ()))
                            if isinstance(column.type, TypeDecorator)]
+        #: the class of the rows, made from the first result's column names (psycopg's ``namedtuple_row``
+        #: looks the class up again from every result's column names: a few per cent of a sale's CPU)
+        self.row_class = None
+
+    def row_maker(self, cursor):
+        """psycopg's row factory: each row as ``row_class``."""
+        if self.row_class is None:
+            self.row_class = namedtuple("Row", [column.name for column in cursor.description or ()])
+        return self.row_class._make
 
 
 def execute(sql: str) -> None:
