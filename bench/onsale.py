@@ -12,9 +12,12 @@ the CPU per answer of the gunicorn servers, of PostgreSQL (every ``postgres`` pr
 and of the clients, `seats_taken` answers, `double_sold` (must be 0), the ratio of the full sale to the
 bare update, and the statements one sale sends (counted at the driver, in this process,
 through the same API).
-With ``--orders N`` the app runs until N orders are sold and prints its orders/s over the first 1,000
-and over the last 1,000 (the table grows by N orders meanwhile), each also against the bare update
-measured just before and just after the run, which takes the machine's own drift out of the comparison.
+With ``--orders N`` it measures whether a sale slows down as the tables grow: a second scratch database
+(``…_grown``) gets N orders through the app first; then the app on that database and the app on the
+fresh one take turns (``--rounds`` each, in alternating order, ``--seconds`` in all for each), so that
+the machine's drift weighs on both alike, and it prints the grown database's orders/s against the
+fresh one's (target: at least 0.90). The loading run's own orders/s over its first and last 1,000
+orders are printed too, but over minutes this machine's speed drifts by more than the target's 10 %.
 
 PostgreSQL: a scratch database `ticketing_bench_onsale` (or ``--database-url``), created, analysed after
 loading and dropped at the end; SQLite: a temporary file.
@@ -259,10 +262,10 @@ def main():
     add_database_options(parser, "onsale")
     parser.add_argument("--counters", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20, help="for each endpoint, in all its turns")
-    parser.add_argument("--rounds", type=int, default=2, help="turns the app and the bare endpoint take")
+    parser.add_argument("--rounds", type=int, default=2, help="turns each endpoint (or database) takes")
     parser.add_argument("--orders", type=int, default=0,
-                        help="instead of --seconds for the app: sell this many orders (at least 2,000), then "
-                             "compare orders/s over the first 1,000 and the last 1,000")
+                        help="load this many orders (at least 2,000) into a second database through the app, then "
+                             "compare the app's orders/s there with its orders/s on a fresh database")
     parser.add_argument("--no-audit-chain", action="store_true",
                         help="diagnostic: disable the audit chain's commit-time trigger in the scratch database, to "
                              "see what its one lock (held through each commit) costs; figures are then not the app's")
@@ -271,15 +274,12 @@ def main():
     add_server_options(parser)
     args = parser.parse_args()
     processes = max(1, min(args.processes, args.counters))
-    rounds = 1 if args.orders else max(1, args.rounds)
-    # --orders: the bare update runs just before and just after the long run, so that each end of it has
-    # the machine's speed of that moment beside it (a noisy machine can change speed over two minutes)
-    turns = [("bare", 0), ("app", 0), ("bare", 1)] if args.orders else \
-        [(name, turn) for turn in range(rounds) for name in ("app", "bare")]
-    bare_turns = 2 if args.orders else rounds
+    rounds = max(1, args.rounds)
+    if args.orders:
+        return growth(args, processes, rounds)
     guess = 600 * args.seconds
-    app_sessions = [sessions_for(args.orders or guess / rounds) for _ in range(rounds)]
-    bare_sessions = [sessions_for(guess * 3 / bare_turns) for _ in range(bare_turns)]
+    app_sessions = [sessions_for(guess / rounds) for _ in range(rounds)]
+    bare_sessions = [sessions_for(guess * 3 / rounds) for _ in range(rounds)]
     scratch = ScratchDatabase(args)
     with scratch as url:
         data = setup(url, args.counters, 3 + sum(app_sessions) + sum(bare_sessions))
@@ -288,64 +288,134 @@ def main():
         if args.no_audit_chain:
             without_audit_chain(url)
         per_sale, commits, one = statements_per_sale(url, tokens[0], probe, seat_ids)
-        server = dict(workers=args.workers, threads=args.threads, worker_class=args.worker_class)
         print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   counters: {args.counters} "
-              f"in {processes} processes   gunicorn: {args.workers} {args.worker_class} workers"
-              + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
-              + (f"   orders: {args.orders}" if args.orders else f"   seconds: {args.seconds}   rounds: {rounds}"))
+              f"in {processes} processes   gunicorn: {server_line(args)}   seconds: {args.seconds}   rounds: {rounds}")
         print(f"statements per sale: {per_sale:.1f} and {commits:.0f} commit "
               f"(POST /api/v1/orders, 2 seats, cash; counted at the driver)")
         for statement in one:
             print("   ", " ".join(statement.split())[:150])
-        full_server, bare_server = Server("wsgi:app", url, **server), Server("bench.bare_app:app", url, **server)
-        runs = {"app": [], "bare": []}
-        used = {"app": [], "bare": []}
+        full_server = Server("wsgi:app", url, **server_options(args))
+        bare_server = Server("bench.bare_app:app", url, **server_options(args))
+        endpoints = {"app": (full_server, "/api/v1/orders", tokens),
+                     "bare": (bare_server, "/bare", [None] * args.counters)}
+        runs, used = {"app": [], "bare": []}, {"app": [], "bare": []}
         try:
-            for srv, path, toks, session in ((full_server, "/api/v1/orders", tokens, warm[0]),
-                                             (bare_server, "/bare", [None] * args.counters, warm[1])):
+            for name, session in zip(endpoints, warm):
+                srv, path, toks = endpoints[name]
                 run_clients(counters, specs([srv.port], path, [session], seat_ids, toks, processes), args.warmup)
-            for name, turn in turns:
-                srv, path, toks, count = ((full_server, "/api/v1/orders", tokens, app_sessions[turn]) if name == "app"
-                                          else (bare_server, "/bare", [None] * args.counters, bare_sessions[turn]))
-                mine, rest = rest[:count], rest[count:]
-                used[name] += mine
-                limit = args.orders if args.orders and name == "app" else None
-                seconds = 3600 if limit else args.seconds / (rounds if name == "app" else bare_turns)
-                postgres = url.startswith("postgres")  # SQLite's work is the server's own CPU
-                cpu, db_cpu = srv.cpu(), database_cpu() if postgres else 0.0
-                runs[name].append(run_clients(counters, specs([srv.port], path, mine, seat_ids, toks, processes),
-                                              seconds, limit=limit))
-                runs[name][-1]["cpu"] = {"server": srv.cpu() - cpu,
-                                         "database": database_cpu() - db_cpu if postgres else 0.0,
-                                         "clients": runs[name][-1]["client_cpu"]}
+            for turn in range(rounds):
+                for name, count in (("app", app_sessions[turn]), ("bare", bare_sessions[turn])):
+                    mine, rest = rest[:count], rest[count:]
+                    used[name] += mine
+                    runs[name].append(measured(endpoints[name], url, mine, seat_ids, processes, args.seconds / rounds))
         finally:
             stop_all([full_server, bare_server])
-        merged = {}
-        for name, parts in runs.items():
-            records = [r for part in parts for r in part["records"]]
-            merged[name] = {"records": records, "elapsed": sum(p["elapsed"] for p in parts),
-                            "cpu": {k: sum(p["cpu"][k] for p in parts) for k in ("server", "database", "clients")}}
-        full, bare = figures(merged["app"]), figures(merged["bare"])
+        full, bare = (merged(runs[name]) for name in ("app", "bare"))
         print(HEADER + CPU_HEADER)
-        describe("full sale", full, merged["app"]["cpu"])
-        describe("bare update", bare, merged["bare"]["cpu"])
+        describe("full sale", figures(full), full["cpu"])
+        describe("bare update", figures(bare), bare["cpu"])
+        full, bare = figures(full), figures(bare)
         print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
               f"(target >= {TARGET_RATIO})   p99: {full['p99']:.0f} ms (target <= {TARGET_P99:g} ms)")
-        if args.orders:
-            run = runs["app"][0]
-            first, last = rate_between(run, 0, 1000), rate_between(run, full["ok"] - 1001, full["ok"] - 1)
-            before, after = (figures(part)["rate"] for part in runs["bare"])
-            print(f"orders/s over the first 1,000 orders: {first:.1f}   over the last 1,000 (orders "
-                  f"{full['ok'] - 1000:,}-{full['ok']:,}): {last:.1f}   ratio {last / max(first, 1e-9):.2f} "
-                  "(target >= 0.90)")
-            print(f"bare update just before the run: {before:.1f}/s, just after: {after:.1f}/s; each end against "
-                  f"the bare of its moment: first 1,000 {first / before:.3f}, last 1,000 {last / after:.3f}, "
-                  f"ratio {(last / after) / (first / before):.2f} (the machine's own drift taken out)")
-            print("orders/s in each 10 s of the run:", " ".join(f"{r:.0f}" for r in window_rates(run, 10)))
-            analyzed = scratch.autoanalyze.log if scratch.autoanalyze else []
-            print("tables analysed during the run (AutoAnalyze, seconds from its start):", ", ".join(
-                f"{when - run['began']:.0f} s {name}" for when, name in analyzed
-                if run["began"] <= when <= run["began"] + run["elapsed"]) or "none")
+
+
+def server_options(args) -> dict:
+    return dict(workers=args.workers, threads=args.threads, worker_class=args.worker_class)
+
+
+def server_line(args) -> str:
+    return f"{args.workers} {args.worker_class} workers" + (
+        f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+
+
+def measured(endpoint: tuple, url: str, sessions: list, seat_ids: list, processes: int, seconds: float, *,
+             limit: int | None = None) -> dict:
+    """One turn of closed-loop counters on ``endpoint`` (server, path, tokens), with the CPU the servers,
+    the database and the clients spent meanwhile."""
+    srv, path, tokens = endpoint
+    postgres = url.startswith("postgres")  # SQLite's work is the server's own CPU
+    cpu, db_cpu = srv.cpu(), database_cpu() if postgres else 0.0
+    run = run_clients(counters, specs([srv.port], path, sessions, seat_ids, tokens, processes), seconds, limit=limit)
+    run["cpu"] = {"server": srv.cpu() - cpu, "database": database_cpu() - db_cpu if postgres else 0.0,
+                  "clients": run["client_cpu"]}
+    return run
+
+
+def merged(parts: list) -> dict:
+    """Several turns of one endpoint as one run."""
+    return {"records": [r for part in parts for r in part["records"]],
+            "elapsed": sum(p["elapsed"] for p in parts),
+            "cpu": {k: sum(p["cpu"][k] for p in parts) for k in ("server", "database", "clients")}}
+
+
+def growth(args, processes: int, rounds: int) -> None:
+    """``--orders N``: the app on a database that already holds N orders (sold through the app, in a
+    second scratch database) against the app on a fresh database, in alternating turns."""
+    grown_args = argparse.Namespace(**{**vars(args), "bench_name": f"{args.bench_name}_grown", "database_url": (
+        f"{args.database_url}_grown" if args.database_url else None)})
+    turn_sessions = sessions_for(600 * args.seconds / rounds)
+    scratch = {"fresh": ScratchDatabase(args), "grown": ScratchDatabase(grown_args)}
+    with scratch["fresh"] as fresh_url, scratch["grown"] as grown_url:
+        fresh = setup(fresh_url, args.counters, 1 + rounds * turn_sessions)
+        load_count = sessions_for(args.orders)
+        grown = setup(grown_url, args.counters, 1 + load_count + rounds * turn_sessions)
+        print(f"database: {'postgresql' if fresh_url.startswith('postgres') else 'sqlite'}   counters: "
+              f"{args.counters} in {processes} processes   gunicorn: {server_line(args)}   orders loaded: "
+              f"{args.orders:,}   then seconds: {args.seconds} for each database in {rounds} turns")
+        servers = {"fresh": Server("wsgi:app", fresh_url, **server_options(args)),
+                   "grown": Server("wsgi:app", grown_url, **server_options(args))}
+        data = {"fresh": fresh, "grown": grown}
+        urls = {"fresh": fresh_url, "grown": grown_url}
+        endpoint = {name: (servers[name], "/api/v1/orders", data[name]["tokens"]) for name in servers}
+        left = {name: data[name]["sessions"][1:] for name in servers}
+        runs, used = {"fresh": [], "grown": []}, {"fresh": [], "grown": []}
+        try:
+            for name in servers:
+                run_clients(counters, specs([servers[name].port], "/api/v1/orders", data[name]["sessions"][:1],
+                                            data[name]["seat_ids"], data[name]["tokens"], processes), args.warmup)
+            mine, left["grown"] = left["grown"][:load_count], left["grown"][load_count:]
+            used["grown"] += mine
+            load = measured(endpoint["grown"], grown_url, mine, grown["seat_ids"], processes, 3600, limit=args.orders)
+            held = {name: orders_in(urls[name]) for name in servers}
+            for turn in range(rounds):
+                for name in (("fresh", "grown") if turn % 2 == 0 else ("grown", "fresh")):
+                    mine, left[name] = left[name][:turn_sessions], left[name][turn_sessions:]
+                    used[name] += mine
+                    runs[name].append(measured(endpoint[name], urls[name], mine, data[name]["seat_ids"], processes,
+                                               args.seconds / rounds))
+        finally:
+            stop_all(list(servers.values()))
+        loaded = figures(load)
+        first, last = rate_between(load, 0, 1000), rate_between(load, loaded["ok"] - 1001, loaded["ok"] - 1)
+        print(f"loading run: {loaded['ok']:,} orders at {loaded['rate']:.1f}/s, p99 {loaded['p99']:.0f} ms; "
+              f"first 1,000 orders {first:.1f}/s, last 1,000 {last:.1f}/s (ratio {last / max(first, 1e-9):.2f}, "
+              "with the machine's drift in it)")
+        print("orders/s in each 10 s of the loading run:", " ".join(f"{r:.0f}" for r in window_rates(load, 10)))
+        print(f"orders held before the turns: fresh database {held['fresh']:,}, grown database {held['grown']:,}")
+        print(HEADER + CPU_HEADER)
+        rates = {}
+        for name in servers:
+            whole = merged(runs[name])
+            describe(f"{name} db", figures(whole), whole["cpu"])
+            rates[name] = figures(whole)["rate"]
+        pairs = " ".join(f"{g['rate'] / max(f['rate'], 1e-9):.2f}" for f, g in
+                         zip(map(figures, runs["fresh"]), map(figures, runs["grown"])))
+        print(f"double_sold: {sum(double_sold(urls[name], used[name]) for name in servers)}   grown/fresh orders/s: "
+              f"{rates['grown'] / max(rates['fresh'], 1e-9):.2f} (target >= 0.90; turn by turn: {pairs})")
+        analyzed = [f"{name} {table}" for name in servers if getattr(scratch[name], "autoanalyze", None)
+                    for _when, table in scratch[name].autoanalyze.log]
+        print("tables analysed (AutoAnalyze, as autovacuum would):", ", ".join(analyzed) or "none")
+
+
+def orders_in(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from ticketing.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM orders")).scalar()
+    engine.dispose()
+    return count
 
 
 if __name__ == "__main__":
