@@ -39,10 +39,7 @@ def load_user(session_id: str):
     user_id, _sep, generation = session_id.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None  # a cookie from before sessions could be ended, or a forged one
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_generation != int(generation):
-        return None
-    return user
+    return services.user_for_session(int(user_id), int(generation))
 
 
 @login_manager.request_loader
