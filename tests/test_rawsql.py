@@ -60,3 +60,23 @@ def test_the_statement_log_counts_each_statement_once(app):
     finally:
         log.close()
     assert [" ".join(s.split()) for s in log.sent] == ["SELECT 1"] * 3 and log.commits == 3
+
+
+def test_prepared_statements_outlive_a_rollback(app):
+    """A read-only request (a map poll) ends with ROLLBACK, and so does a lost seat: the connection's prepared
+    statements stay prepared (``rawsql.KeepsPrepared``; psycopg alone drops them all), in psycopg's books
+    and on the server, and the next use runs the prepared statement without preparing it again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    statement = Statement(select(User.__table__.c.id).where(User.__table__.c.id == bindparam("user_id")))
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT users.id %'")
+    for _ in range(2):  # prepared the second time (``PREPARE_THRESHOLD``)
+        statement.rows({"user_id": 1})
+    connection = db.session.connection().connection.driver_connection
+    assert db.session.execute(prepared).scalar() == 1 and connection._prepared._names
+    db.session.rollback()
+    assert db.session.connection().connection.driver_connection is connection
+    assert db.session.execute(prepared).scalar() == 1 and connection._prepared._names
+    statement.rows({"user_id": 1})
+    assert db.session.execute(prepared).scalar() == 1  # used again, not prepared a second time
+    db.session.rollback()

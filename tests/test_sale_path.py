@@ -133,9 +133,10 @@ def test_a_lost_race_answers_without_loading_the_seller_again(client, counter):
 
 
 def test_postgresql_connections_prepare_statements_early(app):
-    """psycopg drops every prepared statement of a connection at each ROLLBACK (a seat lost to another
-    counter, a wrong value); preparing on the second use instead of the sixth keeps the sale's statements
-    prepared between them (bench/onsale.py: with the default most sales were parsed and planned afresh)."""
+    """psycopg forgets a prepared statement that failed (and, without ``rawsql.KeepsPrepared``, all of
+    them at each ROLLBACK); preparing on the second use instead of the sixth plans a forgotten statement
+    afresh once, not five times (bench/onsale.py: with the default most sales were parsed and planned
+    afresh)."""
     from ticketing import PREPARE_THRESHOLD
     connection = db.engine.raw_connection()
     try:

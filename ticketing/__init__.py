@@ -77,18 +77,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-#: psycopg prepares a statement the second time it sees it (its default: the sixth). Every ROLLBACK
-#: makes psycopg drop all of a connection's prepared statements, and a busy counter day has rollbacks
-#: (a seat lost to another counter, a wrong value): with the default, the sale's statements were parsed
-#: and planned afresh on most sales (bench/onsale.py).
+#: psycopg prepares a statement the second time it sees it (its default: the sixth), so that a statement
+#: is planned afresh at most once after its connection forgot it (``rawsql.KeepsPrepared`` keeps them
+#: through a ROLLBACK, but a failed statement is forgotten).
 PREPARE_THRESHOLD = 1
 
 
 @event.listens_for(Engine, "connect")
 def _connection_settings(dbapi_connection, _record):
-    """PostgreSQL: prepare early (``PREPARE_THRESHOLD``). SQLite: WAL lets readers work while a counter
+    """PostgreSQL: keep prepared statements through a rollback (``rawsql.KeepsPrepared``) and prepare early
+    (``PREPARE_THRESHOLD``). SQLite: WAL lets readers work while a counter
     writes; foreign keys are off by default."""
     if type(dbapi_connection).__module__.startswith("psycopg"):
+        from .rawsql import KeepsPrepared
+        if type(dbapi_connection) is KeepsPrepared.__base__:
+            dbapi_connection.__class__ = KeepsPrepared  # the same object, prepared statements kept at ROLLBACK
         dbapi_connection.prepare_threshold = PREPARE_THRESHOLD
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()

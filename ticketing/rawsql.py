@@ -111,6 +111,32 @@ def _as_sqlalchemy(connection, error, sql, values, cursor) -> DBAPIError:
                                dialect=connection.dialect)
 
 
+class KeepsPrepared(psycopg.Connection):
+    """A psycopg connection that keeps its prepared statements through a ROLLBACK.
+
+    psycopg forgets every prepared statement of a connection at each ROLLBACK and sends ``DEALLOCATE ALL``,
+    in case the transaction had created what they refer to. Here only migrations change the schema, on
+    connections of their own, and a statement the server prepared stays prepared after a rollback (it
+    is not part of the transaction), so forgetting them only costs: every read-only request (a map poll,
+    a page) ends with a ROLLBACK, and so does a seat lost to another counter, and the next sale on that
+    pooled connection had its claim and write parsed and planned again. A DROP, ALTER or DISCARD still
+    makes psycopg forget them (it reads those in a command's status). ``ticketing.create_app`` gives every
+    psycopg connection this class; ``tests/test_rawsql.py`` checks the behaviour on the pinned psycopg."""
+
+    def rollback(self) -> None:
+        prepared = self._prepared
+        prepared.clear = _keep  # for this call only: the manager's own ``clear`` is back afterwards
+        try:
+            super().rollback()
+        finally:
+            del prepared.clear
+
+
+def _keep() -> bool:
+    """``PrepareManager.clear`` that clears nothing (and so asks for no ``DEALLOCATE ALL``)."""
+    return False
+
+
 class StatementLog:
     """What an engine's connections send, for tests and benchmarks: ``sent`` (each statement's text) and
     ``commits``. On psycopg it counts at the driver (every cursor's ``execute``: SQLAlchemy's statements
