@@ -83,7 +83,9 @@ class _Compiled:
     def row_maker(self, cursor):
         """psycopg's row factory: each row as ``row_class``."""
         if self.row_class is None:
-            self.row_class = namedtuple("Row", [column.name for column in cursor.description or ()])
+            if cursor.description is None:  # no rows to make (and nothing to learn the columns from)
+                return tuple
+            self.row_class = namedtuple("Row", [column.name for column in cursor.description])
         return self.row_class._make
 
 
@@ -120,8 +122,10 @@ class KeepsPrepared(psycopg.Connection):
     is not part of the transaction), so forgetting them only costs: every read-only request (a map poll,
     a page) ends with a ROLLBACK, and so does a seat lost to another counter, and the next sale on that
     pooled connection had its claim and write parsed and planned again. A DROP, ALTER or DISCARD still
-    makes psycopg forget them (it reads those in a command's status). ``ticketing.create_app`` gives every
-    psycopg connection this class; ``tests/test_rawsql.py`` checks the behaviour on the pinned psycopg."""
+    makes psycopg forget them (it reads those in a command's status), and so does a statement that failed
+    (its server copy then stays until the connection closes: a few, from rare failures). Every psycopg
+    connection gets this class when it opens (``ticketing._connection_settings``, an Engine ``connect``
+    hook); ``tests/test_rawsql.py`` checks the behaviour on the pinned psycopg."""
 
     def rollback(self) -> None:
         prepared = self._prepared

@@ -26,8 +26,8 @@ from sqlalchemy import ARRAY, BigInteger, Select, and_, any_, bindparam, func, l
 
 from ..errors import Invalid
 from ..extensions import db
-from ..rawsql import Statement
 from ..festivals.models import FestivalSession
+from ..rawsql import Statement
 from ..timeutil import UTCDateTime, utcnow
 from .models import SeatInventory, effective_state
 
