@@ -1,7 +1,7 @@
 """Benchmark: K counters buying 1-4 random free seats through the API of the real app under gunicorn,
 against a bare endpoint that only does the conditional seat update, in the same run.
 
-    .venv/bin/python bench/onsale.py --db sqlite|postgresql [--counters 16] [--seconds 20] [--orders 21000]
+    .venv/bin/python bench/onsale.py --db sqlite|postgresql [--counters 16] [--seconds 20] [--orders 21000] [--tablets 9]
         [--workers 2 --threads 4 --worker-class gthread] [--database-url URL] [--keep]
 
 Counters are closed-loop clients with keep-alive connections and bearer tokens, spread over client
@@ -266,6 +266,9 @@ def main():
     parser.add_argument("--orders", type=int, default=0,
                         help="load this many orders (at least 2,000) into a second database through the app, then "
                              "compare the app's orders/s there with its orders/s on a fresh database")
+    parser.add_argument("--tablets", type=int, default=0,
+                        help="during the app's turns, this many counter tablets (sellers signed in by cookie) also "
+                             "poll the live map once a second, as on a counter day; their CPU counts in the app's")
     parser.add_argument("--no-audit-chain", action="store_true",
                         help="diagnostic: disable the audit chain's commit-time trigger in the scratch database, to "
                              "see what its one lock (held through each commit) costs; figures are then not the app's")
@@ -273,6 +276,8 @@ def main():
                         help="seconds of unmeasured sales on each server first (workers load the app, open connections)")
     add_server_options(parser)
     args = parser.parse_args()
+    if args.tablets > args.counters:
+        parser.error("--tablets: at most one tablet per counter (each signs in as a counter's seller)")
     processes = max(1, min(args.processes, args.counters))
     rounds = max(1, args.rounds)
     if args.orders:
@@ -289,7 +294,8 @@ def main():
             without_audit_chain(url)
         per_sale, commits, one = statements_per_sale(url, tokens[0], probe, seat_ids)
         print(f"database: {'postgresql' if url.startswith('postgres') else 'sqlite'}   counters: {args.counters} "
-              f"in {processes} processes   gunicorn: {server_line(args)}   seconds: {args.seconds}   rounds: {rounds}")
+              f"in {processes} processes   gunicorn: {server_line(args)}   seconds: {args.seconds}   rounds: {rounds}"
+              + (f"   tablets polling during the app's turns: {args.tablets}" if args.tablets else ""))
         print(f"statements per sale: {per_sale:.1f} and {commits:.0f} commit "
               f"(POST /api/v1/orders, 2 seats, cash; counted at the driver)")
         for statement in one:
@@ -308,7 +314,9 @@ def main():
                 for name, count in (("app", app_sessions[turn]), ("bare", bare_sessions[turn])):
                     mine, rest = rest[:count], rest[count:]
                     used[name] += mine
-                    runs[name].append(measured(endpoints[name], url, mine, seat_ids, processes, args.seconds / rounds))
+                    with Polling(full_server.port, args.tablets if name == "app" else 0, mine[0]):
+                        runs[name].append(measured(endpoints[name], url, mine, seat_ids, processes,
+                                                   args.seconds / rounds))
         finally:
             stop_all([full_server, bare_server])
         full, bare = (merged(runs[name]) for name in ("app", "bare"))
@@ -318,6 +326,34 @@ def main():
         full, bare = figures(full), figures(bare)
         print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
               f"(target >= {TARGET_RATIO})   p99: {full['p99']:.0f} ms (target <= {TARGET_P99:g} ms)")
+
+
+class Polling:
+    """``with Polling(port, n, session_id):`` n tablets, each signed in as one of the first n sellers with
+    its own keep-alive connection, poll the session's live map a second after each answer, as the counter
+    page does (bench/polling.py), until the block ends."""
+
+    def __init__(self, port: int, tablets: int, session_id: int):
+        from bench.polling import Tablet
+        self.tablets = [Tablet(port, f"seller{i}", session_id) for i in range(tablets)]
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._poll, args=(t,)) for t in self.tablets]
+
+    def _poll(self, tablet) -> None:
+        from bench.polling import _poll_changes
+        while not self.stopping.is_set():
+            _poll_changes(tablet)
+            self.stopping.wait(1.0)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
 
 
 def settled(url: str) -> None:
