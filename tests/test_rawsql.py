@@ -80,3 +80,37 @@ def test_prepared_statements_outlive_a_rollback(app):
     statement.rows({"user_id": 1})
     assert db.session.execute(prepared).scalar() == 1  # used again, not prepared a second time
     db.session.rollback()
+
+
+def test_a_lost_server_replaces_every_pooled_connection(app):
+    """When the server goes away under a ``Statement`` (here: its backend is ended), every connection the
+    pool opened before is replaced at its next checkout, as SQLAlchemy does for its own statements: after
+    a database restart each pooled connection would otherwise fail one request (a sign-in, a sale)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.pool import NullPool
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg only")
+    backend = text("SELECT pg_backend_pid()")
+    pooled = [db.engine.connect() for _ in range(2)]  # two connections the pool keeps afterwards
+    for connection in pooled:
+        connection.exec_driver_sql("SELECT 1")
+        connection.close()
+    victim = db.session.execute(backend).scalar()
+    admin = create_engine(db.engine.url, poolclass=NullPool)
+    with admin.connect() as conn:
+        before = set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+                     .scalars())
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+    admin.dispose()
+    with pytest.raises(DBAPIError) as lost:
+        Statement(select(User.__table__.c.id)).rows({})
+    assert lost.value.connection_invalidated
+    db.session.rollback()
+    db.session.remove()
+    fresh = [db.engine.connect() for _ in range(2)]
+    try:
+        assert not {c.execute(backend).scalar() for c in fresh} & before
+    finally:
+        for connection in fresh:
+            connection.close()

@@ -104,10 +104,13 @@ def execute(sql: str) -> None:
 
 
 def _as_sqlalchemy(connection, error, sql, values, cursor) -> DBAPIError:
-    """The error SQLAlchemy would have raised (``IntegrityError`` for a unique index, say), the
-    connection invalidated as SQLAlchemy would when the server went away."""
+    """The error SQLAlchemy would have raised (``IntegrityError`` for a unique index, say), with what
+    SQLAlchemy does when the server went away: this connection invalidated, and every other connection
+    the pool opened before it too (a restarted server has dropped them all; each would otherwise fail
+    one request before the pool replaced it)."""
     gone = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
-    if gone:
+    if gone and not connection.invalidated:
+        connection.engine.pool._invalidate(connection.connection, error)  # as Connection does for its own statements
         connection.invalidate(error)
     return DBAPIError.instance(sql, values, error, psycopg.Error, connection_invalidated=gone,
                                dialect=connection.dialect)
