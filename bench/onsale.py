@@ -278,6 +278,8 @@ def main():
     args = parser.parse_args()
     if args.tablets > args.counters:
         parser.error("--tablets: at most one tablet per counter (each signs in as a counter's seller)")
+    if args.orders and (args.orders < 2000 or args.tablets or args.no_audit_chain):
+        parser.error("--orders: at least 2,000, and without --tablets or --no-audit-chain")
     processes = max(1, min(args.processes, args.counters))
     rounds = max(1, args.rounds)
     if args.orders:
