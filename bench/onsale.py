@@ -321,11 +321,11 @@ def main():
                                                    args.seconds / rounds))
         finally:
             stop_all([full_server, bare_server])
-        full, bare = (merged(runs[name]) for name in ("app", "bare"))
+        full_run, bare_run = (merged(runs[name]) for name in ("app", "bare"))
+        full, bare = figures(full_run), figures(bare_run)
         print(HEADER + CPU_HEADER)
-        describe("full sale", figures(full), full["cpu"])
-        describe("bare update", figures(bare), bare["cpu"])
-        full, bare = figures(full), figures(bare)
+        describe("full sale", full, full_run["cpu"])
+        describe("bare update", bare, bare_run["cpu"])
         print(f"double_sold: {double_sold(url, used['app'])}   ratio full/bare: {full['rate'] / bare['rate']:.2f} "
               f"(target >= {TARGET_RATIO})   p99: {full['p99']:.0f} ms (target <= {TARGET_P99:g} ms)")
 
@@ -342,9 +342,9 @@ class Polling:
         self.threads = [threading.Thread(target=self._poll, args=(t,)) for t in self.tablets]
 
     def _poll(self, tablet) -> None:
-        from bench.polling import _poll_changes
+        from bench.polling import poll_changes
         while not self.stopping.is_set():
-            _poll_changes(tablet)
+            poll_changes(tablet)
             self.stopping.wait(1.0)
 
     def __enter__(self):

@@ -79,7 +79,7 @@ class Tablet:
         return resp.status, resp.headers, data
 
 
-def _poll_changes(tablet: Tablet):
+def poll_changes(tablet: Tablet):
     """What the counter page does each second: the changes after its cursor, with the last ETag."""
     status, headers, data = tablet.request(
         "GET", f"/counter/sessions/{tablet.session_id}/changes?cursor={tablet.cursor}",
@@ -217,13 +217,13 @@ def main():
         try:
             tablets = [Tablet(server.port, name, data["session_id"]) for name in data["sellers"][:TABLETS]]
             other.start()
-            run_tablets(tablets, _poll_changes, 3, server)  # warm up: every worker has loaded and connected
+            run_tablets(tablets, poll_changes, 3, server)  # warm up: every worker has loaded and connected
             run_tablets(tablets, _poll_all_seats, 3, server)
             idle0, idle_began = server.cpu(), time.monotonic()
             time.sleep(3)
             idle = (server.cpu() - idle0) / (time.monotonic() - idle_began) * 100
-            kinds = {"changes after a cursor": (_poll_changes, False),
-                     "  the same, nothing changing": (_poll_changes, True),
+            kinds = {"changes after a cursor": (poll_changes, False),
+                     "  the same, nothing changing": (poll_changes, True),
                      "every seat (baseline)": (_poll_all_seats, False)}
             results = {name: [] for name in kinds}
             for _ in range(args.rounds):

@@ -85,9 +85,9 @@ PREPARE_THRESHOLD = 1
 
 @event.listens_for(Engine, "connect")
 def _connection_settings(dbapi_connection, _record):
-    """PostgreSQL: keep prepared statements through a rollback (``rawsql.KeepsPrepared``) and prepare early
-    (``PREPARE_THRESHOLD``). SQLite: WAL lets readers work while a counter
-    writes; foreign keys are off by default."""
+    """PostgreSQL: keep prepared statements through a rollback (``rawsql.KeepsPrepared``) and prepare
+    early (``PREPARE_THRESHOLD``). SQLite: WAL lets readers work while a counter writes; foreign keys are
+    off by default."""
     if type(dbapi_connection).__module__.startswith("psycopg"):
         from .rawsql import KeepsPrepared
         if type(dbapi_connection) is KeepsPrepared.__base__:

@@ -221,11 +221,9 @@ def _token_user_query():
     """The user of an unrevoked token (parameter ``token_hash``), one row per role, with the token's id,
     expiry and last use: Core, built once. ``user_for_token`` makes the User from the row itself, which
     costs a fraction of the ORM's loading of a user with its roles (every API request signs in)."""
-    users, tokens, roles = User.__table__, ApiToken.__table__, UserRole.__table__
-    return Statement(select(*users.c, roles.c.role, tokens.c.id.label("token_id"), tokens.c.expires_at,
-                            tokens.c.last_used_at)
-                     .select_from(tokens.join(users, users.c.id == tokens.c.user_id)
-                                  .outerjoin(roles, roles.c.user_id == users.c.id))
+    tokens = ApiToken.__table__
+    return Statement(_user_with_roles(tokens.c.id.label("token_id"), tokens.c.expires_at, tokens.c.last_used_at)
+                     .join_from(User.__table__, tokens, tokens.c.user_id == User.__table__.c.id)
                      .where(tokens.c.token_hash == bindparam("token_hash", type_=String),
                             tokens.c.revoked_at.is_(None)))
 
@@ -233,10 +231,15 @@ def _token_user_query():
 @cache
 def _session_user_query():
     """A user (parameter ``user_id``) with one row per role: Core, built once, for ``user_for_session``."""
+    return Statement(_user_with_roles().where(User.__table__.c.id == bindparam("user_id", type_=Integer)))
+
+
+def _user_with_roles(*extra):
+    """Every column of a user, one row per role (``role`` None for a user without roles), and ``extra``:
+    the rows ``_user_from_rows`` makes the User from."""
     users, roles = User.__table__, UserRole.__table__
-    return Statement(select(*users.c, roles.c.role)
-                     .select_from(users.outerjoin(roles, roles.c.user_id == users.c.id))
-                     .where(users.c.id == bindparam("user_id", type_=Integer)))
+    return select(*users.c, roles.c.role, *extra).select_from(
+        users.outerjoin(roles, roles.c.user_id == users.c.id))
 
 
 def user_for_session(user_id: int, generation: int) -> User | None:
