@@ -153,6 +153,7 @@ def test_counter_keyboard_sale_of_four_adjacent_seats(live, browser, make):
     make.user("seller1", roles=["seller"])
     page = _seller_context(browser, live, "seller1")
     page.goto(f"{live.url}/counter/sessions/{session.id}")
+    page.wait_for_function("document.activeElement.id === 'best-count'")
     page.keyboard.type("4")
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('selected-count').textContent === '4'")

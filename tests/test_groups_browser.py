@@ -71,6 +71,7 @@ def test_shift_with_a_float_closed_short_and_seen_by_the_treasurer(live, browser
     page.click("#open-shift-form button[type=submit]")
     page.wait_for_url(f"{live.url}/counter/")
     page.goto(f"{live.url}/counter/sessions/{session.id}")
+    page.wait_for_function("document.activeElement.id === 'best-count'")
     page.keyboard.type("2")  # two front seats, 1,500 baht each, cash
     page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement.id === 'confirm'")

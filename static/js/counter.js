@@ -177,6 +177,10 @@
       .finally(function () { expireHolds(); setTimeout(poll, 1000); });
   }
   showMethod();
+  // The group size takes the keys from the start. Not the autofocus attribute: Chromium applies it at a
+  // later rendering step, after the page's load, so a digit typed at once could be lost and the Enter
+  // after it ask for the default 4 seats.
+  if (document.activeElement === document.body) document.getElementById('best-count').focus();
   post(data.hold, { seat_ids: Array.from(selected) }).then(apply);  // renew our holds, learn their total
   viewport.dataset.live = 'true';  // taps hold seats from now on (the benchmarks wait for this)
   setTimeout(poll, 1000);
