@@ -34,10 +34,13 @@ def _csp_safe_wait_for_function(original):
 
 
 try:
-    from playwright.sync_api import Frame, Page
+    from playwright.sync_api import Frame, Page, expect
 except ImportError:  # no Playwright: require_browser() skips
     pass
 else:
+    # expect() gives up after 5 s by default, page waits after 30 s. A CI machine running the whole suite on two
+    # cores can be slower than 5 s; a passing test never waits for the deadline, so it is the same for both.
+    expect.set_options(timeout=30_000)
     for _cls in (Page, Frame):
         if not getattr(_cls.wait_for_function, "csp_safe", False):
             _cls.wait_for_function = _csp_safe_wait_for_function(_cls.wait_for_function)

@@ -20,11 +20,9 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from http.client import HTTPException
@@ -33,12 +31,13 @@ from urllib.error import URLError
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import ROOT, SMALL_MAP, _sa
+from conftest import SMALL_MAP, _sa
 from ticketing import create_app
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from api_client import post_order
+from gunicorn_server import Gunicorn, free_port
 from waiting import wait_until
 
 CLIENTS = 6
@@ -47,47 +46,6 @@ BIG_MAP = {**SMALL_MAP, "stands": [{"code": "A", "name": {"th": "อัฒจั
     {"code": "A1", "name": {"th": "A1", "en": "A1"}, "blocks": [
         {"row_labels": [str(r) for r in range(1, 11)], "seats_per_row": 30, "origin": {"x": 10, "y": 10},
          "seat_pitch": 10, "row_pitch": 12, "category": "vip"}]}]}]}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn with 2 workers of 4 threads on ``database_url``; its log in ``log``."""
-
-    def __init__(self, database_url: str, log_dir):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / "gunicorn.log"
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "faults", "PYTHONPATH": str(ROOT)}
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4", "--graceful-timeout",
-                 "5", "-b", f"127.0.0.1:{self.port}", "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=out)
-        wait_until(self._answers, "gunicorn to answer")
-
-    def _answers(self):
-        assert self.proc.poll() is None, self.log.read_text()[-3000:]
-        try:
-            return urllib.request.urlopen(f"{self.url}/api/v1/openapi.json", timeout=2).status == 200
-        except (OSError, HTTPException):
-            return False
-
-    def workers(self) -> list[int]:
-        children = f"/proc/{self.proc.pid}/task/{self.proc.pid}/children"
-        with open(children) as f:
-            return [int(pid) for pid in f.read().split()]
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Counters:
@@ -207,7 +165,7 @@ def _sell_through(server: Gunicorn, counters: Counters, more: int, what: str):
     """Wait until the counters have sold ``more`` further orders (the server serves again after a fault)."""
     target = counters.sold() + more
     wait_until(lambda: counters.sold() >= target, f"{more} more sales {what}", timeout=120)
-    assert server.proc.poll() is None, server.log.read_text()[-3000:]
+    assert server.proc.poll() is None, server.tail()
 
 
 # --- a worker killed with SIGKILL ----------------------------------------------------------------------------------
@@ -219,7 +177,7 @@ def test_a_worker_killed_in_the_middle_of_sales_loses_nothing(app, make, tmp_pat
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
-    server = Gunicorn(url, tmp_path)
+    server = Gunicorn(url, tmp_path, threads=4)  # 2 workers of 4 threads
     killed = []
     try:
         with Counters(server.url, tokens, session.id, seat_ids) as counters:
@@ -255,7 +213,7 @@ class PrivateCluster:
     def __init__(self, bindir: str):
         self.bindir = bindir
         self.dir = tempfile.mkdtemp(prefix="faults-pg-")
-        self.port = _free_port()
+        self.port = free_port()
         shutil.chown(self.dir, "postgres")
         self.data = os.path.join(self.dir, "data")
         self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
@@ -320,7 +278,7 @@ def _restart_during_sales(cluster, make, tmp_path, capsys):
     session_id = session.id
     db.session.remove()
     db.engine.dispose()
-    server = Gunicorn(cluster.url, tmp_path)
+    server = Gunicorn(cluster.url, tmp_path, threads=4)
     restarts = 0
     try:
         with Counters(server.url, tokens, session_id, seat_ids) as counters:

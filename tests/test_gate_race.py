@@ -4,36 +4,25 @@ and with processes, on SQLite and on PostgreSQL: each ticket gets exactly one `o
 import json
 import multiprocessing
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import ROOT, SMALL_MAP, drop_database, empty_tables, fresh_database, require_postgres_url
+from conftest import SMALL_MAP, drop_database, empty_tables, fresh_database, require_postgres_url
 from gate_client import gate, gate_process
 from ticketing import create_app
 from ticketing.config import sqlalchemy_url
 from ticketing.extensions import db
 from ticketing.gate.models import Admission, CheckIn
-from waiting import wait_until
+from gunicorn_server import Gunicorn
 
 #: gates racing for each ticket (two is the issue's case; four makes the race harder to win by luck)
 GATES = 4
 #: tickets raced, one after the other
 TICKETS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _own_postgres_database(url: str) -> str:
@@ -111,29 +100,12 @@ def sold(race_app, gunicorn):
 
 
 @pytest.fixture(scope="module")
-def gunicorn(race_app):
+def gunicorn(race_app, tmp_path_factory):
     """The real app under gunicorn: two workers of four threads each, so scans land in different processes.
     One server per database, for both tests (each test empties the tables and sells afresh)."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": race_app.config["SQLALCHEMY_DATABASE_URI"],
-           "SECRET_KEY": "race-test", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-
-    def up():
-        if proc.poll() is not None:
-            pytest.fail("gunicorn stopped: " + proc.stderr.read().decode()[-2000:])
-        try:
-            urllib.request.urlopen(f"{url}/api/v1/openapi.json", timeout=1).close()
-            return True
-        except OSError:
-            return False
-    wait_until(up, "gunicorn to answer")
-    yield url
-    proc.send_signal(signal.SIGINT)  # quick shutdown: nothing is in flight any more
-    proc.wait(timeout=10)
+    server = Gunicorn(race_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path_factory.mktemp("gunicorn"), threads=4)
+    yield server.url
+    server.stop(quick=True)
 
 
 def _check(sold: dict, by_gate: list[list]) -> None:

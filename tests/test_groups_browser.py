@@ -42,13 +42,12 @@ def test_group_of_six_is_proposed_over_two_rows_and_sold(live, browser, make):  
     assert page.get_attribute("#proposal", "data-kind") == "block"
     assert page.locator("#proposal .proposal-lines li").count() == 2
     assert "2 แถว" in page.inner_text("#proposal .proposal-summary")
-    page.wait_for_timeout(300)  # the map's zoom to the proposal
-    inside = page.evaluate("""() => {
+    assert page.locator("#seatmap circle.prop").count() == 6
+    page.wait_for_function("""() => {  // the map zooms to the proposal: every proposed seat shows
         const box = document.getElementById('seatmap').getBoundingClientRect();
         return [...document.querySelectorAll('#seatmap circle.prop')].map(c => c.getBoundingClientRect())
           .every(r => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom);
     }""")
-    assert inside and page.locator("#seatmap circle.prop").count() == 6
     _fonts_loaded(page)
     screenshot(page, "counter-group-of-six-th")
     page.keyboard.press("Enter")

@@ -6,19 +6,14 @@ the same moment with different bodies through a real multi-worker server gets 40
 Runs on the suite's database (SQLite, or PostgreSQL with TEST_DATABASE_URL): NUL bytes and large integers
 are refused differently by the two engines, so both must pass."""
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import ROOT, login
+from conftest import login
 from ticketing import create_app
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
@@ -26,7 +21,7 @@ from ticketing.inventory import services as inventory
 from ticketing.sales.models import Order, Ticket
 from ticketing.sales.services import PaymentInput, sell
 from api_client import post_order
-from waiting import wait_until
+from gunicorn_server import Gunicorn, free_port
 
 DEEP = "[" * 100_000 + "]" * 100_000
 HUGE = "9" * 5000
@@ -180,16 +175,10 @@ def test_trace_is_405_with_allow(client, world):
 
 # --- the database is unreachable ---------------------------------------------------------------------------------
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _unreachable_url(url: str, tmp_path) -> str:
     if url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'no-such-directory' / 'gone.sqlite3'}"
-    return f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/gone?connect_timeout=2"
+    return f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone?connect_timeout=2"
 
 
 def test_an_unreachable_database_is_503_in_the_callers_format(app, client, world, tmp_path):
@@ -236,32 +225,10 @@ def test_an_unreachable_database_is_503_in_the_callers_format(app, client, world
 
 # --- the same Idempotency-Key at the same moment, through gunicorn ------------------------------------------------
 
-def _free_port() -> int:
-    return _closed_port()
-
-
 @pytest.fixture
 def gunicorn(app, tmp_path):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "no-500s",
-           "PYTHONPATH": str(ROOT)}
-    log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "4", "--threads", "4",
-                                 "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    url = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            return urllib.request.urlopen(f"{url}/api/v1/openapi.json", timeout=1).status == 200
-        except OSError:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            return False
-    wait_until(up, "gunicorn to answer")
-    yield SimpleNamespace(url=url, log=log)
-    proc.terminate()
-    proc.wait(timeout=30)
+    with Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=4, threads=4) as server:
+        yield server
     db.engine.dispose()
 
 
@@ -289,7 +256,7 @@ def test_one_idempotency_key_sent_at_once_with_different_bodies_is_409(gunicorn,
             results = list(pool.map(go, bodies))
             seen.append(results)
             statuses = sorted(status for status, _ in results)
-            assert statuses == [201] + [409] * (RACERS - 1), (results, gunicorn.log.read_text()[-3000:])
+            assert statuses == [201] + [409] * (RACERS - 1), (results, gunicorn.tail())
             made = next(body["id"] for status, body in results if status == 201)
             for status, body in results:
                 if status == 409:

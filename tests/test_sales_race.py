@@ -2,12 +2,7 @@
 every seat is sold at most once and every loser gets `seats_taken`."""
 import json
 import multiprocessing
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from urllib.error import HTTPError
@@ -16,44 +11,21 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from conftest import ROOT
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
 from ticketing.inventory.models import SeatInventory
 from ticketing.sales.models import Ticket
+from gunicorn_server import Gunicorn
 
 CLIENTS = 8
 ROUNDS = 6
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def gunicorn(app):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SECRET_KEY": "race-test", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v1/openapi.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+def gunicorn(app, tmp_path):
+    with Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=4) as server:
+        yield server.url
     db.engine.dispose()
 
 

@@ -5,9 +5,6 @@ expiry, last use, listed and revocable."""
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
@@ -17,7 +14,7 @@ import requests
 from flask import g
 from sqlalchemy import func, select, update
 
-from conftest import ROOT, SMALL_MAP, _sa, login
+from conftest import SMALL_MAP, _sa, login
 from ticketing import create_app
 from ticketing.accounts import services
 from ticketing.accounts.models import ApiToken, RateLimitCounter
@@ -29,7 +26,7 @@ from ticketing.inventory.sessions import import_map, save_session
 from ticketing.sales.models import Order
 from ticketing.seating.mapfile import parse_map
 from ticketing.timeutil import utcnow
-from waiting import wait_until
+from gunicorn_server import Gunicorn
 
 HOME = "/"
 
@@ -141,36 +138,13 @@ def test_unknown_username_checks_a_password_hash_like_a_wrong_password(client, m
         assert checked == [method], name
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def gunicorn_3_workers(app):
+def gunicorn_3_workers(app, tmp_path):
     """The app under gunicorn with three worker processes, each with its own memory, on this test's database."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "throttle-test",
-           "SESSION_COOKIE_SECURE": "0", "LOGIN_LIMIT_PER_ACCOUNT": "4 per 15 minutes",
-           "LOGIN_LIMIT_PER_ADDRESS": "1000 per 15 minutes", "PYTHONPATH": str(ROOT)}
-    env.pop("RATELIMIT_STORAGE_URI", None)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-
-    def up():
-        if proc.poll() is not None:
-            pytest.fail("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
-        try:
-            return requests.get(f"{url}/login", timeout=10).status_code == 200
-        except (requests.ConnectionError, requests.Timeout):
-            return False
-
-    wait_until(up, "gunicorn to answer", timeout=90)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    env = {"SESSION_COOKIE_SECURE": "0", "LOGIN_LIMIT_PER_ACCOUNT": "4 per 15 minutes",
+           "LOGIN_LIMIT_PER_ADDRESS": "1000 per 15 minutes", "RATELIMIT_STORAGE_URI": None}
+    with Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=3, env=env) as server:
+        yield server.url
     db.engine.dispose()
 
 
