@@ -3,6 +3,7 @@ its audit trail (the order's own entries and its tickets' reissues), oldest firs
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from ..accounts.models import User
@@ -25,17 +26,21 @@ def _name(user: User | None) -> str:
     return (user.display_name or user.username) if user else ""
 
 
-def record_email(actor, order: Order, to: str) -> OrderEmail:
-    """Note that the ticket link was sent to ``to`` (the order page lists every e-mail sent)."""
-    sent = OrderEmail(order_id=order.id, to_address=to.strip()[:200], sent_at=utcnow(), by_id=actor.id)
+def record_email(actor, order: Order, to: str, at: datetime | None = None) -> OrderEmail:
+    """Note that the ticket link was sent to ``to`` (the order page lists every e-mail sent), by a staff
+    member or (``actor`` None) at the buyer's own request; the audit entry is filed under the order's
+    organization."""
+    sent = OrderEmail(order_id=order.id, to_address=to.strip()[:200], sent_at=at or utcnow(),
+                      by_id=getattr(actor, "id", None))
     db.session.add(sent)
     db.session.flush()
-    record(actor, "order.email", "order", order.id, None, {"to": sent.to_address})
+    record(actor, "order.email", "order", order.id, None, {"to": sent.to_address},
+           organization_id=order.organization_id)
     return sent
 
 
 def emails_sent(order: Order) -> list[tuple[OrderEmail, str]]:
-    return [(e, _name(u)) for e, u in db.session.execute(
+    return [(e, _name(u) if u else _("the buyer, from the shop")) for e, u in db.session.execute(
         select(OrderEmail, User).outerjoin(User, User.id == OrderEmail.by_id)
         .where(OrderEmail.order_id == order.id).order_by(OrderEmail.sent_at, OrderEmail.id))]
 

@@ -24,7 +24,7 @@ from ..seating.services import map_of
 from ..tickets.mail import send
 from ..tickets.views import phone_url
 from ..web import CONTENT_SECURITY_POLICY
-from . import carts, fulfil, stripe_gateway, webhooks
+from . import carts, fulfil, resend, stripe_gateway, webhooks
 
 bp = Blueprint("shop", __name__, url_prefix="/shop")
 hooks = Blueprint("stripe_hooks", __name__)
@@ -196,14 +196,35 @@ def done(cart_id):
 def _mail_tickets(cart) -> None:
     """Send the ticket link to the buyer, once, by whoever completed the order (after the commit)."""
     order = fulfil.order_of(cart)
-    if order is None or not order.buyer_email:
-        return
-    festival = cart.session.festival
+    if order is not None and order.buyer_email:
+        _mail_order(order, order.buyer_email)
+
+
+def _mail_order(order, to: str) -> None:
+    festival = order.session.festival
     try:
-        send(order.buyer_email, f"{festival.name_th} · {festival.name_en}",
+        send(to, f"{festival.name_th} · {festival.name_en}",
              render_template("tickets/email.txt", order=order, link=phone_url(order)))
     except OSError as err:
         current_app.logger.warning("ticket e-mail for order %s not sent: %s", order.id, err)
+
+
+@bp.route("/tickets-again", methods=["GET", "POST"])
+def tickets_again():
+    """A buyer who lost the e-mail with their tickets has it sent again (``resend``)."""
+    errors: dict = {}
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        outcome = page_action(lambda: resend.orders_to_send_again(email), errors=errors)
+        if outcome.ok:
+            for order in outcome.value:
+                _mail_order(order, email.strip())
+            flash(_("If tickets for a coming session were bought with %(email)s, their links are on the way "
+                    "there now. Look in the inbox (and the spam folder) in a few minutes.", email=email.strip()),
+                  "success")
+            return redirect(url_for(".tickets_again"), code=303)
+    return _no_store(make_response(render_template("shop/tickets_again.html", errors=errors, form=request.form),
+                                   422 if errors else 200))
 
 
 @hooks.post("/stripe/webhook")
