@@ -51,6 +51,23 @@ def test_every_response_carries_the_security_headers(client, make):
         _assert_security_headers(resp, what)
 
 
+def test_https_answers_tell_the_browser_to_keep_to_https(app):
+    """Strict-Transport-Security on answers over HTTPS only (plain HTTP cannot set it), and behind a proxy
+    only when the proxy is trusted to say the scheme (TRUSTED_PROXIES)."""
+    client = app.test_client()
+    assert client.get("/login", base_url="https://tickets.example").headers["Strict-Transport-Security"] \
+        == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    forwarded = {"X-Forwarded-Proto": "https"}
+    assert "Strict-Transport-Security" not in client.get("/login", headers=forwarded).headers  # not trusted
+    behind = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True,
+                         "TRUSTED_PROXIES": 1})
+    answer = behind.test_client().get("/login", headers=forwarded)
+    assert answer.status_code == 200 and answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    with behind.app_context():
+        db.engine.dispose()
+
+
 def test_every_page_without_parameters_carries_them(app, client, make):
     """Every GET route of the URL map that needs no parameter, as an admin: a new page cannot forget them."""
     make.user("boss", roles=["admin"])

@@ -135,6 +135,11 @@ NO_STORE_ENDPOINTS = {"counter.receipt", "counter.tickets_pdf", "orders.show", "
                       "revenue.receipt"}
 
 
+#: a browser that has reached the site over HTTPS keeps to HTTPS for a year (not the subdomains: the
+#: festival's domain may serve other things)
+HSTS = "max-age=31536000"
+
+
 def register_security_headers(app) -> None:
     """The security headers of every response, pages, API, files and errors alike, set in this one place."""
     from flask import request
@@ -152,6 +157,8 @@ def register_security_headers(app) -> None:
         if request.endpoint in NO_STORE_ENDPOINTS:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
+        if request.is_secure:  # over HTTPS (behind a proxy: as TRUSTED_PROXIES lets its X-Forwarded-Proto say)
+            headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
