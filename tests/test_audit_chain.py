@@ -189,6 +189,9 @@ def test_every_kind_of_change_is_chained(chain_app, world):
     assert db.session.scalar(select(AuditEntry.organization_id).where(AuditEntry.object_id == other.id,
                                                                       AuditEntry.action == "order.void")) \
         == world["org_b"].id
+    # who may act in an organization's name is filed under that organization, whoever made the change
+    assert db.session.scalar(select(AuditEntry.organization_id).where(
+        AuditEntry.object_id == str(world["seller_a"].id), AuditEntry.action == "user.create")) == world["org_a"].id
     entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
     links = db.session.execute(select(AuditLink.seq, AuditLink.prev_hash, AuditLink.hash).order_by(AuditLink.seq)).all()
     assert [seq for seq, _p, _h in links] == list(range(1, entries + 1))
@@ -430,7 +433,8 @@ def test_audit_page_filters_and_export(chain_app, world):
     def actions(**args):
         body = client.get("/audit/", query_string=args).get_data(as_text=True)
         return [part.split('"')[0] for part in body.split('data-action="')[1:]]
-    assert actions(organization=world["org_b"].id) == ["order.sell", "shift.open"]  # newest first
+    # newest first; org B's own creation and its seller's account are filed under it too
+    assert actions(organization=world["org_b"].id) == ["order.sell", "shift.open", "user.create", "organization.create"]
     assert set(actions(user=world["gate"].id)) == {"checkin.entry"} and len(actions(user=world["gate"].id)) == 3
     assert set(actions(kind="order.sell")) == {"order.sell"} and len(actions(kind="order.sell")) == 4
     assert len(actions(kind="checkin.")) == 3

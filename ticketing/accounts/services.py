@@ -1,4 +1,6 @@
-"""Creating and changing organizations, users and API tokens (one audit entry per change)."""
+"""Creating and changing organizations, users and API tokens: one audit entry per change, filed under the
+organization it concerns (so that organization's own chain shows who may act in its name); for a user of no
+organization, under the acting user's."""
 import hashlib
 import re
 import secrets
@@ -79,7 +81,7 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
         org.position = position
     db.session.flush()
     audit.record(actor, "organization.create" if before is None else "organization.update",
-                 "organization", org.id, before, _org_snapshot(org))
+                 "organization", org.id, before, _org_snapshot(org), organization_id=org.id)
     return org
 
 
@@ -128,7 +130,7 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
     user.role_rows += [UserRole(role=r) for r in sorted(set(roles) - user.roles)]
     db.session.flush()
     audit.record(actor, "user.create" if before is None else "user.update", "user", user.id,
-                 before, _user_snapshot(user))
+                 before, _user_snapshot(user), organization_id=user.organization_id)
     return user
 
 
@@ -181,7 +183,8 @@ def issue_token(actor, user: User, *, days: int | None = None) -> str:
     db.session.flush()
     audit.record(actor, "token.issue", "api_token", row.id, None,
                  {"user_id": user.id, "prefix": row.prefix,
-                  "expires_at": expires_at.isoformat() if expires_at else None})
+                  "expires_at": expires_at.isoformat() if expires_at else None},
+                 organization_id=user.organization_id)
     return token
 
 
@@ -212,7 +215,9 @@ def revoke_token(actor, token_id: int, *, owner_id: int | None = None) -> ApiTok
         raise NotFound(_("No such token."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        audit.record(actor, "token.revoke", "api_token", row.id, None, {"user_id": row.user_id})
+        owner = db.session.get(User, row.user_id)
+        audit.record(actor, "token.revoke", "api_token", row.id, None, {"user_id": row.user_id},
+                     organization_id=owner.organization_id)
     return row
 
 
