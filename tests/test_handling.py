@@ -53,3 +53,49 @@ def test_quotas_are_saved_all_or_nothing(client, admin, make):
     assert _count(ComplimentaryQuota) == 0  # the first organization's quota went back with the refusal
     assert client.post(url, data={f"seats-{first.id}": "5", f"seats-{second.id}": "2"}).status_code == 302
     assert sorted(db.session.scalars(select(ComplimentaryQuota.seats))) == [2, 5]
+
+
+LONG = "ก" * 201  # one more than the columns hold
+
+
+def test_names_too_long_for_their_column_are_refused_by_every_service_that_takes_them(make):
+    """Festivals, sessions, organizations and entrances share one check of their two names (``i18n``): on
+    PostgreSQL a 201-character name would otherwise end in the database's error, a 500."""
+    from datetime import datetime, timezone
+
+    from ticketing.accounts.models import Organization
+    from ticketing.accounts.services import save_organization
+    from ticketing.festivals.models import FestivalSession
+    from ticketing.festivals.services import save_festival
+    from ticketing.gate.models import Entrance
+    from ticketing.gate.services import save_entrance
+    from ticketing.inventory.sessions import save_session
+    festival = make.festival()
+    saves = {
+        Festival: lambda th, en: save_festival(None, None, name_th=th, name_en=en, year=2027),
+        FestivalSession: lambda th, en: save_session(None, festival, None, name_th=th, name_en=en,
+                                                     starts_at=datetime(2027, 7, 25, tzinfo=timezone.utc)),
+        Organization: lambda th, en: save_organization(None, None, code="new", kind="member", name_th=th, name_en=en),
+        Entrance: lambda th, en: save_entrance(None, festival.id, None, code="S", name_th=th, name_en=en, stands=[]),
+    }
+    for model, save in saves.items():
+        before = _count(model)
+        for th, en, field, message in ((LONG, "North", "name_th", "ไม่เกิน 200 ตัวอักษร"),
+                                       ("เหนือ", "N" * 201, "name_en", "ไม่เกิน 200 ตัวอักษร"),
+                                       ("  ", "North", "name_th", "ต้องระบุชื่อภาษาไทย"),
+                                       ("เหนือ", "", "name_en", "ต้องระบุชื่อภาษาอังกฤษ")):
+            with pytest.raises(Invalid) as refused:
+                with transaction():
+                    save(th, en)
+            assert refused.value.details == {field: message}, model
+        assert _count(model) == before, model
+        with transaction():
+            save("ก" * 200, "N" * 200)  # the longest that fits
+        assert _count(model) == before + 1, model
+
+
+def test_a_name_too_long_is_marked_beside_its_field_in_thai(client, make):
+    make.user("admin", roles=["admin"])
+    login(client, "admin")
+    refused = client.post("/admin/festivals/new", data={"name_th": LONG, "name_en": "Candle", "year": "2027"})
+    assert "ไม่เกิน 200 ตัวอักษร" in refused.get_data(as_text=True) and _count(Festival) == 0

@@ -24,6 +24,24 @@ def lang() -> str:
     return str(get_locale() or "th")
 
 
+#: the longest name the tables hold (every ``name_th`` and ``name_en`` column is 200 characters)
+MAX_NAME = 200
+
+
+def name_problems(name_th, name_en) -> dict[str, str]:
+    """The field errors of a thing's two names, Thai and English: each is required and at most MAX_NAME
+    characters once stripped. Festivals, sessions, organizations and entrances check their names here."""
+    problems = {}
+    for field, value, missing in (("name_th", name_th, gettext("A Thai name is required.")),
+                                  ("name_en", name_en, gettext("An English name is required."))):
+        value = (value or "").strip()
+        if not value:
+            problems[field] = missing
+        elif len(value) > MAX_NAME:
+            problems[field] = gettext("At most %(n)d characters.", n=MAX_NAME)
+    return problems
+
+
 def localized(obj) -> str:
     """The Thai or English name of anything with ``name(locale)``."""
     return obj.name(lang()) if obj is not None else ""

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import as_loaded, db
+from ..i18n import name_problems
 from ..promptpay import normalise_target
 from ..rawsql import Statement
 from ..timeutil import utcnow
@@ -62,10 +63,7 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
     elif kind == "central" and db.session.scalar(select(Organization.id).where(
             Organization.kind == "central", Organization.id != getattr(org, "id", None))):
         errors["kind"] = _("There is already a central fund account.")
-    if not name_th.strip():
-        errors["name_th"] = _("A Thai name is required.")
-    if not name_en.strip():
-        errors["name_en"] = _("An English name is required.")
+    errors.update(name_problems(name_th, name_en))
     if errors:
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     before = _org_snapshot(org) if org else None

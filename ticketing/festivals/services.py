@@ -6,6 +6,7 @@ from sqlalchemy import select
 from .. import audit
 from ..errors import Invalid
 from ..extensions import db
+from ..i18n import name_problems
 from .models import Festival, FestivalSession
 
 FESTIVAL_FIELDS = ("name_th", "name_en", "year", "venue_th", "venue_en")
@@ -13,11 +14,7 @@ FESTIVAL_FIELDS = ("name_th", "name_en", "year", "venue_th", "venue_en")
 
 def save_festival(actor, festival: Festival | None, *, name_th: str, name_en: str, year: int,
                   venue_th: str = "", venue_en: str = "") -> Festival:
-    errors = {}
-    if not name_th.strip():
-        errors["name_th"] = _("A Thai name is required.")
-    if not name_en.strip():
-        errors["name_en"] = _("An English name is required.")
+    errors = name_problems(name_th, name_en)
     if not isinstance(year, int) or not 2000 <= year <= 2200:
         errors["year"] = _("Give the year in C.E., between 2000 and 2200 (B.E. minus 543).")
     if errors:

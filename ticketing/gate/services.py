@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..i18n import name_problems
 from ..festivals.models import FestivalSession
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, SeatingMap, Section, Stand
@@ -35,13 +36,9 @@ def save_entrance(actor, festival_id: int, entrance: Entrance | None, *, code: s
                   stands: list[str]) -> Entrance:
     """Create or change an entrance; ``stands`` are stand codes of the festival's map."""
     code, name_th, name_en = (code or "").strip(), (name_th or "").strip(), (name_en or "").strip()
-    problems = {}
+    problems = name_problems(name_th, name_en)
     if not CODE.match(code):
         problems["code"] = _("The code is 1 to 20 letters, digits, '-' or '_'.")
-    if not name_th or len(name_th) > 200:
-        problems["name_th"] = _("Give the Thai name (up to 200 characters).")
-    if not name_en or len(name_en) > 200:
-        problems["name_en"] = _("Give the English name (up to 200 characters).")
     known = {c for c, _th, _en in stand_codes(festival_id)}
     unknown = sorted(set(stands) - known)
     if unknown:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, literal, select
 from .. import audit
 from ..errors import Conflict, Invalid
 from ..extensions import db
+from ..i18n import name_problems
 from ..festivals.models import Festival, FestivalSession
 from ..seating.models import Seat, SeatingMap
 from ..seating.services import map_of, remove_map, store_map
@@ -33,11 +34,7 @@ def _session_snapshot(s: FestivalSession) -> dict:
 def save_session(actor, festival: Festival, session: FestivalSession | None, *, name_th: str, name_en: str,
                  starts_at: datetime, ends_at: datetime | None = None) -> FestivalSession:
     """Create or update a session. A new session gets an inventory row per seat of the festival's map."""
-    errors = {}
-    if not name_th.strip():
-        errors["name_th"] = _("A Thai name is required.")
-    if not name_en.strip():
-        errors["name_en"] = _("An English name is required.")
+    errors = name_problems(name_th, name_en)
     if starts_at is None or starts_at.tzinfo is None:
         errors["starts_at"] = _("A start date and time is required.")
     elif ends_at is not None and ends_at <= starts_at:
