@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import as_loaded, db
-from ..i18n import name_problems
+from ..i18n import MAX_NAME, name_problems
 from ..promptpay import normalise_target
 from ..rawsql import Statement
 from ..timeutil import utcnow
@@ -110,6 +110,8 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
         errors["password"] = _("A password is required.")
     if password and len(password) < MIN_PASSWORD:
         errors["password"] = _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
+    if len((display_name or "").strip()) > MAX_NAME:
+        errors["display_name"] = _("At most %(n)d characters.", n=MAX_NAME)
     if errors:
         raise Invalid(_("Please correct the highlighted fields."), details=errors)
     before = _user_snapshot(user) if user else None

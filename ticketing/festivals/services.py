@@ -10,11 +10,16 @@ from ..i18n import name_problems
 from .models import Festival, FestivalSession
 
 FESTIVAL_FIELDS = ("name_th", "name_en", "year", "venue_th", "venue_en")
+#: the venue columns' length
+MAX_VENUE = 300
 
 
 def save_festival(actor, festival: Festival | None, *, name_th: str, name_en: str, year: int,
                   venue_th: str = "", venue_en: str = "") -> Festival:
     errors = name_problems(name_th, name_en)
+    for field, venue in (("venue_th", venue_th), ("venue_en", venue_en)):
+        if len((venue or "").strip()) > MAX_VENUE:
+            errors[field] = _("At most %(n)d characters.", n=MAX_VENUE)
     if not isinstance(year, int) or not 2000 <= year <= 2200:
         errors["year"] = _("Give the year in C.E., between 2000 and 2200 (B.E. minus 543).")
     if errors:
