@@ -1,7 +1,7 @@
 """The home page: what each role can do next."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask.json.provider import DefaultJSONProvider
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 

@@ -83,6 +83,12 @@ def save_organization(actor, org: Organization | None, *, code: str, kind: str, 
     return org
 
 
+def member_organizations() -> list[Organization]:
+    """The active member organizations (not the central fund), in their set order."""
+    return list(db.session.scalars(select(Organization).where(
+        Organization.kind == "member", Organization.active.is_(True)).order_by(Organization.position, Organization.id)))
+
+
 def _user_snapshot(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "active": user.active,
             "organization_id": user.organization_id, "roles": sorted(user.roles)}

@@ -2,12 +2,13 @@
 from flask_babel import gettext as _
 from .parsing import Blueprint
 
+from ..accounts.services import member_organizations
 from ..errors import NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..festivals.services import list_festivals, list_sessions
 from ..i18n import lang, localized
-from ..inventory.services import categories_for_session, member_organizations, seat_views
+from ..inventory.services import categories_for_session, seat_views
 from .schemas import FestivalListSchema, SeatListSchema, SessionListSchema, SessionQuerySchema
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Festivals, sessions and seat inventory")

@@ -8,7 +8,7 @@ from ..accounts.access import roles_required
 from ..errors import Invalid
 from ..extensions import db
 from ..handling import page_action
-from ..inventory.services import member_organizations
+from ..accounts.services import member_organizations
 from ..inventory.sessions import save_session
 from ..sales.models import ComplimentaryQuota
 from ..sales.services import complimentary_left, set_quota

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..accounts.models import Organization
+from ..accounts.services import member_organizations
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..timeutil import utcnow
 from .models import SeatInventory, in_shared_pool
-from .services import SeatView, member_organizations, seat_views
+from .services import SeatView, seat_views
 
 DEFAULT_RUN = 4
 

@@ -199,11 +199,6 @@ def release_allocation(actor, session: FestivalSession, organization_id: int | N
     return count
 
 
-def member_organizations() -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(
-        Organization.kind == "member", Organization.active.is_(True)).order_by(Organization.position, Organization.id)))
-
-
 def inventory_counts(session_id: int) -> dict[str, int]:
     rows = db.session.execute(select(SeatInventory.state, func.count()).where(
         SeatInventory.session_id == session_id).group_by(SeatInventory.state))

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.access import organization_scope, roles_required
+from ..accounts.services import member_organizations
 from ..errors import ServiceError
 from ..extensions import db
 from ..festivals.models import FestivalSession
@@ -27,9 +28,9 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
     """Everything a page needs to draw the map and its legend."""
     seating_map = map_of(session.festival_id)
     if seating_map is None:
-        return {"svg": None, "categories": [], "organizations": services.member_organizations(),
+        return {"svg": None, "categories": [], "organizations": member_organizations(),
                 "state_colors": STATE_COLORS}
-    orgs = services.member_organizations()
+    orgs = member_organizations()
     colors = {o.id: org_color(i) for i, o in enumerate(orgs)}
     categories = services.categories_for_session(session)
     cursor = changes.cursor_now(session.id)  # before the seats: the live map's first poll misses nothing
@@ -41,7 +42,7 @@ def map_context(session: FestivalSession, own_org_id: int | None = None) -> dict
 
 
 def _org_choices(include_none_label=None):
-    choices = [(o.id, localized(o)) for o in services.member_organizations()]
+    choices = [(o.id, localized(o)) for o in member_organizations()]
     return ([("", include_none_label)] if include_none_label else []) + choices
 
 

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from ..accounts.access import organization_scope, roles_required
+from ..accounts.services import member_organizations
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import Festival
 from ..festivals.services import list_festivals
 from ..handling import page_action
 from ..i18n import lang
-from ..inventory.services import categories_for_session, member_organizations
+from ..inventory.services import categories_for_session
 from ..money import format_thb, parse_baht
 from ..sales.methods import method_name
 from ..timeutil import BANGKOK, format_date, parse_day, utcnow

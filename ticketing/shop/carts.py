@@ -23,7 +23,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory, in_shared_pool, seat_is_free
-from ..inventory.services import SeatView, categories_for_session
+from ..inventory.services import SeatView
 from ..sales.buyers import EMAIL_RE, normalised_phone
 from ..sales.holds import propose_seats
 from ..seating.models import PriceCategory, Seat, Section, Stand
