@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
+from ..accounts.services import member_organizations
 from ..errors import Invalid
 from ..extensions import db
 from ..handling import page_action
-from ..accounts.services import member_organizations
 from ..inventory.sessions import save_session
 from ..sales.models import ComplimentaryQuota
 from ..sales.services import complimentary_left, set_quota

@@ -8,8 +8,8 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..i18n import name_problems
 from ..festivals.models import FestivalSession
+from ..i18n import name_problems
 from ..sales.models import Order, Ticket
 from ..seating.models import PriceCategory, Seat, SeatingMap, Section, Stand
 from ..tickets.services import keyring, revocations

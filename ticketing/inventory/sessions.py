@@ -9,8 +9,8 @@ from sqlalchemy import delete, insert, literal, select
 from .. import audit
 from ..errors import Conflict, Invalid
 from ..extensions import db
-from ..i18n import name_problems
 from ..festivals.models import Festival, FestivalSession
+from ..i18n import name_problems
 from ..seating.models import Seat, SeatingMap
 from ..seating.services import map_of, remove_map, store_map
 from ..timeutil import utcnow

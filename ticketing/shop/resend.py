@@ -3,8 +3,9 @@ their orders that still has tickets for a session not yet over is mailed to it a
 order, the same as the first; from a counter sale too, when the seller took the address).
 
 The page answers the same whether or not an order matched, so it tells nobody who bought what. An
-address is served at most ``REQUESTS_PER_HOUR`` times an hour, so the form cannot flood a mailbox; the
-orders desk can always send more."""
+address is served at most ``REQUESTS_PER_HOUR`` times an hour, so the form cannot flood a mailbox (two
+requests at the same instant may both pass: the limit is against flooding, not exact); the orders desk can
+always send more."""
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -60,4 +61,3 @@ def orders_to_send_again(email) -> list[Order]:
     for order in orders:
         record_email(None, order, address, at=now)
     return orders
-
