@@ -74,7 +74,9 @@ def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
     assert page.inner_text("#selected-count") == "3"
     assert "A1" in page.inner_text(".seat-info")
     page.click("[data-zoom=in]")
-    page.wait_for_function(f"parseFloat({TRANSFORM}.replace('scale(', '')) > 1")  # zoomed in
+    # zoomed in, and the zoom's animation over (read during it, the scale is not yet the one kept)
+    page.wait_for_function(f"parseFloat({TRANSFORM}.replace('scale(', '')) > 1"
+                           " && document.querySelector('#seatmap svg').getAnimations().length === 0")
     scale = page.evaluate(TRANSFORM).split(")")[0]
     page.select_option("#action", "block")
     page.click("#selection-form button.primary")  # no reason: refused, and nothing is lost
