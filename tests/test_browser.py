@@ -39,7 +39,7 @@ def test_admin_imports_map_deals_equal_shares_and_sees_the_table(live, browser, 
     page.goto(f"{live.url}/admin/festivals/{festival.id}/map/")
     page.set_input_files("input[type=file]", str(EXAMPLE))
     page.click("button.primary")
-    assert page.locator(".flash.success").count() == 1
+    expect(page.locator(".flash.success")).to_have_count(1)  # on the page the upload leads to
     page.goto(f"{live.url}/admin/sessions/{session.id}/seats")
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
@@ -114,7 +114,7 @@ def test_seller_sees_its_allocation_highlighted_in_thai(live, browser, make):
     _fonts_loaded(page)
     screenshot(page, "seller-map-th")
     page.click("text=English")
-    assert "Your organization's seats" in page.inner_text(".legend")
+    expect(page.locator(".legend")).to_contain_text("Your organization's seats")
 
 
 def _seller_context(browser, live, username):

@@ -1,6 +1,7 @@
 """A buyer on a phone-sized Chromium: from the festival page to the Stripe redirect by tapping seats
 on the map; after a signed completed event, the tickets with their QR codes."""
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser import LiveServer, require_browser, screenshot
@@ -54,7 +55,7 @@ def test_a_buyer_on_a_phone_buys_two_seats(shop_live, browser):  # noqa: F811
     page.fill("#phone", "12")  # wrong first: told which field, nothing sent to Stripe
     page.fill("#email", "somying@example.com")
     page.click("button.pay")
-    assert page.locator("#phone-error").is_visible()
+    expect(page.locator("#phone-error")).to_be_visible()
     assert standin.calls("POST", "/v1/checkout/sessions") == []
     page.fill("#phone", "081 234 5678")
     screenshot(page, "shop-phone-cart")
