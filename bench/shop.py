@@ -73,6 +73,7 @@ BUYER = {"name": "สมหญิง ใจดี", "phone": "081 234 5678"}
 STEPS = ("page", "hold", "cart", "pay", "stripe", "webhook", "return")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 FREE_RE = re.compile(r'<circle class="seat a [^"]*"[^>]*? data-id="(\d+)"')
+TAKEN_RE = re.compile(r'data-taken="([\d,]*)"')
 #: a bare session counts as used up, and the bare clients move to the next, when this share is sold
 SOLD_OUT = 0.8
 
@@ -214,6 +215,10 @@ def buyer(n: int, plan: Plan, stats: Stats, deadline, go: threading.Barrier | No
             continue
         text = page.decode()
         token, free = CSRF_RE.search(text), FREE_RE.findall(text)
+        taken = TAKEN_RE.search(text)  # the seats this buyer was refused, which the page's script marks taken
+        if taken and taken.group(1):
+            gone = set(taken.group(1).split(","))
+            free = [seat for seat in free if seat not in gone]
         if refused is not None and set(refused) <= set(free):
             stats.count("refused_though_free")  # the hold was refused and yet every seat of it is still free
         refused = None

@@ -142,6 +142,53 @@ def test_an_expired_hold_is_free_without_any_sweeper(app, client, shop):
     assert shop["standin"].calls("POST", "/v1/checkout/sessions") == []
 
 
+def _seat_class(page: str, seat_id: int) -> str:
+    return re.search(r'<circle class="([^"]*)"[^>]*? data-id="%d"' % seat_id, page).group(1)
+
+
+def test_the_map_is_drawn_once_a_second_and_shows_a_refused_buyer_the_truth(app, client, shop, monkeypatch):
+    """The session page's map is drawn at most once every SHOP_MAP_SECONDS (shop.mapcache); a buyer refused
+    seats sees them taken on the next page, even on a map drawn before they were."""
+    from ticketing.shop import mapcache, views
+    drawn, now = [], [1000.0]
+    monkeypatch.setattr(mapcache, "clock", lambda: now[0])
+    real_render = views.render_svg
+    monkeypatch.setattr(views, "render_svg", lambda *a, **k: drawn.append(1) or real_render(*a, **k))
+    url = f"/shop/s/{shop['session'].id}"
+    seat = shop["online"][0]
+    assert "seat a " in _seat_class(client.get(url).get_data(as_text=True), seat) + " "
+    other = app.test_client()
+    _cart(other, shop, [seat])  # another buyer holds it
+    now[0] += 0.5
+    page = client.get(url).get_data(as_text=True)
+    assert len(drawn) == 1 and _seat_class(page, seat).startswith("seat a")  # the same drawing, half a second old
+    assert 'data-taken=""' in page
+    monkeypatch.setattr(mapcache, "forget", lambda session_id: None)  # as if the refusal came to another process
+    assert _hold(client, shop, [seat, shop["online"][1]]).status_code == 302  # refused: the seat is taken
+    page = client.get(url).get_data(as_text=True)
+    assert len(drawn) == 1 and f'data-taken="{seat}"' in page  # the old drawing, and the seat the page marks taken
+    assert 'data-taken=""' in client.get(url).get_data(as_text=True)  # said once
+    now[0] += 1.0
+    page = client.get(url).get_data(as_text=True)
+    assert len(drawn) == 2 and _seat_class(page, seat).startswith("seat h")  # a second later: drawn again
+    app.config["SHOP_MAP_SECONDS"] = 0
+    client.get(url)
+    client.get(url)
+    assert len(drawn) == 4  # 0: drawn on every visit
+
+
+def test_a_refused_hold_has_this_process_draw_the_map_again(app, client, shop, monkeypatch):
+    from ticketing.shop import mapcache
+    monkeypatch.setattr(mapcache, "clock", lambda: 1000.0)  # time stands still: only the refusal redraws
+    url = f"/shop/s/{shop['session'].id}"
+    seat = shop["online"][0]
+    client.get(url)
+    _cart(app.test_client(), shop, [seat])
+    assert _seat_class(client.get(url).get_data(as_text=True), seat).startswith("seat a")  # the first drawing
+    assert _hold(client, shop, [seat]).status_code == 302
+    assert _seat_class(client.get(url).get_data(as_text=True), seat).startswith("seat h")
+
+
 def test_bad_buyer_details_are_refused_and_change_nothing(client, shop):
     cart = _cart(client, shop, shop["online"][:1])
     for bad, field in (({**BUYER, "name": ""}, "name"), ({**BUYER, "phone": "12"}, "phone"),

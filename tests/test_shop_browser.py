@@ -1,5 +1,7 @@
 """A buyer on a phone-sized Chromium: from the festival page to the Stripe redirect by tapping seats
 on the map; after a signed completed event, the tickets with their QR codes."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -76,3 +78,25 @@ def test_a_buyer_on_a_phone_buys_two_seats(shop_live, browser):  # noqa: F811
     screenshot(page, "shop-phone-tickets")
     assert errors == []  # (422 for the wrong phone number is on purpose)
     context.close()
+
+
+def test_seats_refused_to_a_buyer_show_taken_on_an_older_map(shop_live, browser, monkeypatch):  # noqa: F811
+    """The shop's map may be a second old (shop.mapcache). A buyer refused a seat sold meanwhile comes back
+    to the map with that seat shown taken, even when the map there was drawn before the sale (another
+    process's drawing: here the cache is kept and not forgotten on purpose)."""
+    from ticketing.shop import carts, mapcache
+    server, session, _standin = shop_live
+    monkeypatch.setattr(mapcache, "clock", lambda: 1000.0)
+    monkeypatch.setattr(mapcache, "forget", lambda session_id: None)
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{server.url}/shop/s/{session.id}")
+    seat = page.locator(".shop-map circle.seat.a").nth(0)
+    seat_id = int(seat.get_attribute("data-id"))
+    carts.hold("another-buyer", session, seat_ids=[seat_id])  # someone else is quicker
+    db.session.commit()
+    seat.tap()
+    page.click("#hold-chosen")
+    expect(page.locator(".flash.error")).to_be_visible()  # refused, back on the map
+    mark = f".shop-map circle[data-id='{seat_id}']"
+    expect(page.locator(mark)).to_have_class(re.compile(r"\bs\b"))
+    assert "a" not in page.get_attribute(mark, "class").split()

@@ -130,6 +130,8 @@ def load_config() -> dict:
         "SHOP_HOLD_MINUTES": int(os.environ.get("SHOP_HOLD_MINUTES", 15)),
         "SHOP_CHECKOUT_MINUTES": int(os.environ.get("SHOP_CHECKOUT_MINUTES", 31)),
         "SHOP_MAX_SEATS": int(os.environ.get("SHOP_MAX_SEATS", 10)),
+        #: the shop's seat map is drawn again once it is this old (shop.mapcache); 0: on every visit
+        "SHOP_MAP_SECONDS": float(os.environ.get("SHOP_MAP_SECONDS", 1)),
         "TICKET_SIGNING_KEY_FILE": key_file,
         #: every ticket signing key after a rotation (``flask tickets rotate-key``); beside the key file by default
         "TICKET_KEYRING_FILE": os.environ.get("TICKET_KEYRING_FILE")

@@ -16,6 +16,11 @@
         : said.getAttribute("data-empty") || said.textContent;
     };
     said.setAttribute("data-empty", said.textContent);
+    // seats this buyer was just refused: taken, whatever the (possibly older) map says
+    (map.getAttribute("data-taken") || "").split(",").forEach(function (id) {
+      var seat = id && map.querySelector('.seat[data-id="' + id + '"]');
+      if (seat) { seat.classList.remove("a"); seat.classList.add("s"); }
+    });
     map.addEventListener("click", function (event) {
       var seat = event.target.closest ? event.target.closest(".seat") : null;
       if (!seat || !seat.classList.contains("a")) { return; }

@@ -13,7 +13,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
                    request, session as cookie, url_for)
 from flask_babel import gettext as _
 
-from ..errors import Invalid, NotFound, ServiceError
+from ..errors import Conflict, Invalid, NotFound, ServiceError
 from ..extensions import csrf, db
 from ..festivals.models import FestivalSession
 from ..handling import page_action, transaction
@@ -24,7 +24,7 @@ from ..seating.services import map_of
 from ..tickets.mail import send
 from ..tickets.views import phone_url
 from ..web import CONTENT_SECURITY_POLICY
-from . import carts, fulfil, resend, stripe_gateway, webhooks
+from . import carts, fulfil, mapcache, resend, stripe_gateway, webhooks
 
 bp = Blueprint("shop", __name__, url_prefix="/shop")
 hooks = Blueprint("stripe_hooks", __name__)
@@ -84,13 +84,20 @@ def index():
 @bp.get("/s/<int:session_id>")
 def session_page(session_id):
     session = _session_or_404(session_id)
-    seating_map = map_of(session.festival_id)
     categories = categories_for_session(session)
-    seats = [s if carts.sellable_view(session, s) or s.state != "available" else replace(s, state="blocked")
-             for s in seat_views(session.id)]
-    svg = render_svg(seats, seating_map, categories, {}) if seating_map else ""
+
+    def draw() -> str:
+        seating_map = map_of(session.festival_id)
+        seats = [s if carts.sellable_view(session, s) or s.state != "available" else replace(s, state="blocked")
+                 for s in seat_views(session.id)]
+        return render_svg(seats, seating_map, categories, {}) if seating_map else ""
+    svg = mapcache.session_map(session.id, draw)
     free = carts.free_counts(session)
+    # the seats this buyer was just refused: shown taken even on a map drawn before they were
+    refused = cookie.pop("shop_taken", None) or {}
+    taken = refused.get("seats", []) if refused.get("session") == session.id else []
     return render_template("shop/session.html", session=session, svg=svg, categories=categories, free=free,
+                           taken=taken,
                            paying=stripe_gateway.enabled(), limit=current_app.config["SHOP_MAX_SEATS"],
                            errors={})
 
@@ -110,6 +117,10 @@ def hold(session_id):
         return carts.hold(browser_key(), session, count=int(count), category=form.get("category") or None)
     outcome = page_action(action)
     if not outcome.ok:
+        if isinstance(outcome.error, Conflict):  # seats taken since the buyer's map was drawn
+            mapcache.forget(session.id)
+            gone = [i for i in outcome.error.details.get("seats", []) if isinstance(i, int)]
+            cookie["shop_taken"] = {"session": session.id, "seats": gone[:50]}
         return redirect(url_for(".session_page", session_id=session.id))
     return redirect(url_for(".cart", cart_id=outcome.value.id), code=303)
 
