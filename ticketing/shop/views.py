@@ -94,7 +94,7 @@ def session_page(session_id):
     svg = mapcache.session_map(session.id, draw)
     free = carts.free_counts(session)
     # the seats this buyer was just refused: shown taken even on a map drawn before they were
-    refused = cookie.pop("shop_taken", None) or {}
+    refused = cookie.pop("shop_taken") if "shop_taken" in cookie else {}  # (no new cookie on every visit)
     taken = refused.get("seats", []) if refused.get("session") == session.id else []
     return render_template("shop/session.html", session=session, svg=svg, categories=categories, free=free,
                            taken=taken,
