@@ -81,7 +81,8 @@ def test_the_live_orders_of_that_address_are_sent_again(client, orders):
     assert {e.organization_id for e in entries} == {orders["live"][0].organization_id}
     # the orders desk says who asked
     login(client, "admin1")
-    assert "ผู้ซื้อ ขอผ่านร้านออนไลน์" in client.get(f"/orders/{orders['live'][0].id}").get_data(as_text=True)
+    page = client.get(f"/orders/{orders['live'][0].id}").get_data(as_text=True)
+    assert page.count("ผู้ซื้อ ขอผ่านร้านออนไลน์") == 2  # in the e-mails sent and in the audit trail
 
 
 def test_an_address_without_orders_gets_the_same_answer_and_nothing_is_sent(client, orders):

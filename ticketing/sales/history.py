@@ -26,6 +26,18 @@ def _name(user: User | None) -> str:
     return (user.display_name or user.username) if user else ""
 
 
+#: what a buyer does to an order through the shop, without signing in (entries without a user)
+BY_THE_BUYER = {"order.sell_online", "order.email"}
+
+
+def _who(user: User | None, action: str) -> str:
+    """Who did something to an order: a staff member, or the buyer through the online shop (a command
+    on the server, the other entries without a user, names nobody)."""
+    if user is not None:
+        return _name(user)
+    return _("the buyer, from the shop") if action in BY_THE_BUYER else ""
+
+
 def record_email(actor, order: Order, to: str, at: datetime | None = None) -> OrderEmail:
     """Note that the ticket link was sent to ``to`` (the order page lists every e-mail sent), by a staff
     member or (``actor`` None) at the buyer's own request; the audit entry is filed under the order's
@@ -40,7 +52,7 @@ def record_email(actor, order: Order, to: str, at: datetime | None = None) -> Or
 
 
 def emails_sent(order: Order) -> list[tuple[OrderEmail, str]]:
-    return [(e, _name(u) if u else _("the buyer, from the shop")) for e, u in db.session.execute(
+    return [(e, _who(u, "order.email")) for e, u in db.session.execute(
         select(OrderEmail, User).outerjoin(User, User.id == OrderEmail.by_id)
         .where(OrderEmail.order_id == order.id).order_by(OrderEmail.sent_at, OrderEmail.id))]
 
@@ -63,4 +75,4 @@ def audit_trail(order: Order) -> list[TrailLine]:
         .where(or_(and_(AuditEntry.object_type == "order", AuditEntry.object_id == order.id),
                    and_(AuditEntry.object_type == "ticket", AuditEntry.object_id.in_(ticket_ids))))
         .order_by(AuditEntry.at, AuditEntry.id))
-    return [TrailLine(e.at, e.action, _name(u), e.after) for e, u in rows]
+    return [TrailLine(e.at, e.action, _who(u, e.action), e.after) for e, u in rows]
