@@ -215,12 +215,14 @@ def buyer(n: int, plan: Plan, stats: Stats, deadline, go: threading.Barrier | No
             continue
         text = page.decode()
         token, free = CSRF_RE.search(text), FREE_RE.findall(text)
+        if refused is not None and set(refused) <= set(free):
+            stats.count("refused_though_drawn_free")  # the map as drawn (up to SHOP_MAP_SECONDS old) still shows them free
         taken = TAKEN_RE.search(text)  # the seats this buyer was refused, which the page's script marks taken
         if taken and taken.group(1):
             gone = set(taken.group(1).split(","))
             free = [seat for seat in free if seat not in gone]
         if refused is not None and set(refused) <= set(free):
-            stats.count("refused_though_free")  # the hold was refused and yet every seat of it is still free
+            stats.count("refused_though_free")  # and the page's marks do not say otherwise: the buyer sees them free
         refused = None
         if not free:
             stats.count("saw_sold_out")
@@ -548,7 +550,8 @@ def main():
               f"{stats.counts['completed_by_return']})   one payment completed twice: {stats.counts['completed_twice']}")
         others = {k: v for k, v in stats.counts.items() if "_http_" in k}
         print(f"other answers: {others or 'none'}   refused holds whose seats all still looked free afterwards: "
-              f"{stats.counts['refused_though_free']}")
+              f"{stats.counts['refused_though_free']} (on the map as drawn, before the page marks the refused seats: "
+              f"{stats.counts['refused_though_drawn_free']})")
         print(f"bare update (POST /bare on sessions of its own, the same client, {args.buyers} threads, half before "
               f"and half after): {bare_rate:.1f} updates/s ({bare_ok} ok in {bare_time:.0f} s), p50 "
               f"{median(bare_ms):.1f} ms, p99 {percentile(bare_ms, 0.99):.1f} ms")

@@ -127,3 +127,14 @@ def test_admin_issues_and_revokes_token_in_the_browser_pages(client, make):
     row = db.session.scalar(select(ApiToken))
     client.post(f"/admin/tokens/{row.id}/revoke")
     assert anonymous.get("/api/v1/festivals", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_user_moved_to_another_organization_is_in_both_organizations_audit(make):
+    from ticketing.accounts.services import save_user
+    first, second = make.org("first"), make.org("second")
+    seller = make.user("mover", roles=["seller"], org=first)
+    save_user(None, seller, username="mover", roles=["seller"], organization_id=second.id)
+    db.session.commit()
+    updates = db.session.scalars(select(AuditEntry.organization_id).where(
+        AuditEntry.action == "user.update", AuditEntry.object_id == str(seller.id))).all()
+    assert sorted(updates) == sorted([first.id, second.id])

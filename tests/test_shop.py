@@ -189,6 +189,19 @@ def test_a_refused_hold_has_this_process_draw_the_map_again(app, client, shop, m
     assert _seat_class(client.get(url).get_data(as_text=True), seat).startswith("seat h")
 
 
+def test_a_map_drawn_while_it_is_forgotten_is_not_kept(app):
+    """A drawing begun before a refusal may miss the sale that caused it: it is used once, not kept."""
+    from ticketing.shop import mapcache
+    app.config["SHOP_MAP_SECONDS"] = 60
+    with app.test_request_context():
+        def drawn_while_a_buyer_is_refused():
+            mapcache.forget(7)
+            return "old"
+        assert mapcache.session_map(7, drawn_while_a_buyer_is_refused) == "old"
+        assert mapcache.session_map(7, lambda: "new") == "new"
+        assert mapcache.session_map(7, lambda: "newer") == "new"  # kept for the minute
+
+
 def test_bad_buyer_details_are_refused_and_change_nothing(client, shop):
     cart = _cart(client, shop, shop["online"][:1])
     for bad, field in (({**BUYER, "name": ""}, "name"), ({**BUYER, "phone": "12"}, "phone"),

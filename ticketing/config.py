@@ -130,6 +130,9 @@ def load_config() -> dict:
         "SHOP_HOLD_MINUTES": int(os.environ.get("SHOP_HOLD_MINUTES", 15)),
         "SHOP_CHECKOUT_MINUTES": int(os.environ.get("SHOP_CHECKOUT_MINUTES", 31)),
         "SHOP_MAX_SEATS": int(os.environ.get("SHOP_MAX_SEATS", 10)),
+        #: "send my tickets again": requests an hour per e-mail address, and per client address
+        "TICKETS_AGAIN_PER_ADDRESS": int(os.environ.get("TICKETS_AGAIN_PER_ADDRESS", 3)),
+        "TICKETS_AGAIN_PER_CLIENT": int(os.environ.get("TICKETS_AGAIN_PER_CLIENT", 20)),
         #: the shop's seat map is drawn again once it is this old (shop.mapcache); 0: on every visit
         "SHOP_MAP_SECONDS": float(os.environ.get("SHOP_MAP_SECONDS", 1)),
         "TICKET_SIGNING_KEY_FILE": key_file,

@@ -135,8 +135,12 @@ def save_user(actor, user: User | None, *, username: str, roles: list[str], orga
     user.role_rows = [r for r in user.role_rows if r.role in roles]
     user.role_rows += [UserRole(role=r) for r in sorted(set(roles) - user.roles)]
     db.session.flush()
+    after = _user_snapshot(user)
     audit.record(actor, "user.create" if before is None else "user.update", "user", user.id,
-                 before, _user_snapshot(user), organization_id=user.organization_id)
+                 before, after, organization_id=user.organization_id)
+    if before and before["organization_id"] not in (None, user.organization_id):
+        # moved out: the organization it leaves keeps the record too
+        audit.record(actor, "user.update", "user", user.id, before, after, organization_id=before["organization_id"])
     return user
 
 

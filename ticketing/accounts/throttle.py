@@ -1,4 +1,5 @@
-"""Failed sign-ins are rate limited, per account and per address, with a temporary lockout.
+"""Failed sign-ins are rate limited, per account and per address, with a temporary lockout; so are the
+shop's requests to send one's tickets again (per e-mail address and per client).
 
 Flask-Limiter counts them. Its counters live in Redis when ``RATELIMIT_STORAGE_URI`` names one
 (``redis://127.0.0.1:6379/0``); otherwise in the application's own database (the table
@@ -101,8 +102,16 @@ def failed_sign_in(response) -> bool:
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+#: the only requests that are limited: sign-ins, and asking the shop for one's tickets again
+LIMITED = {"accounts.login", "shop.tickets_again"}
+
+
 @limiter.request_filter
-def _not_a_sign_in() -> bool:
-    """Only sign-ins are limited; every other request (a sale, a map poll) skips the limiter's look-up of
-    the limits that might apply to it."""
-    return request.endpoint != "accounts.login"
+def _not_limited() -> bool:
+    """Every other request (a sale, a map poll) skips the limiter's look-up of the limits that might apply."""
+    return request.endpoint not in LIMITED
+
+
+def email_key() -> str:
+    """Whose requests a "send my tickets again" counts against: the address as typed, in small letters."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:200]

@@ -38,11 +38,11 @@ def _who(user: User | None, action: str) -> str:
     return _("the buyer, from the shop") if action in BY_THE_BUYER else ""
 
 
-def record_email(actor, order: Order, to: str, at: datetime | None = None) -> OrderEmail:
+def record_email(actor, order: Order, to: str) -> OrderEmail:
     """Note that the ticket link was sent to ``to`` (the order page lists every e-mail sent), by a staff
-    member or (``actor`` None) at the buyer's own request; the audit entry is filed under the order's
-    organization."""
-    sent = OrderEmail(order_id=order.id, to_address=to.strip()[:200], sent_at=at or utcnow(),
+    member or (``actor`` None) at the buyer's own request. The audit entry is filed under the order's
+    selling organization; an online order has none, so under the acting staff member's (or none)."""
+    sent = OrderEmail(order_id=order.id, to_address=to.strip()[:200], sent_at=utcnow(),
                       by_id=getattr(actor, "id", None))
     db.session.add(sent)
     db.session.flush()

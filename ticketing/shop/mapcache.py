@@ -23,6 +23,8 @@ class _Maps:
     def __init__(self):
         self.lock = threading.Lock()
         self.drawn: OrderedDict[int, tuple[float, str]] = OrderedDict()
+        #: how often each session's map was forgotten: a drawing begun before that is not kept
+        self.forgotten: dict[int, int] = {}
 
 
 def session_map(session_id: int, draw: Callable[[], str]) -> str:
@@ -38,8 +40,11 @@ def session_map(session_id: int, draw: Callable[[], str]) -> str:
         if kept and now - kept[0] < seconds:
             maps.drawn.move_to_end(session_id)
             return kept[1]
+        generation = maps.forgotten.get(session_id, 0)
     svg = draw()
     with maps.lock:
+        if maps.forgotten.get(session_id, 0) != generation:
+            return svg  # forgotten while it was drawn: it may be older than the refusal
         maps.drawn[session_id] = (now, svg)
         maps.drawn.move_to_end(session_id)
         while len(maps.drawn) > KEEP:
@@ -54,3 +59,4 @@ def forget(session_id: int) -> None:
     if maps is not None:
         with maps.lock:
             maps.drawn.pop(session_id, None)
+            maps.forgotten[session_id] = maps.forgotten.get(session_id, 0) + 1

@@ -5,6 +5,7 @@ Stripe, so that no database lock is held while Stripe answers: begin (the cart t
 create the Checkout Session (same idempotency key and parameters on a double click, so the same
 session comes back), record it."""
 import secrets
+import threading
 from dataclasses import replace
 from datetime import timezone
 from urllib.parse import urlsplit
@@ -12,8 +13,11 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
                    request, session as cookie, url_for)
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 
-from ..errors import Conflict, Invalid, NotFound, ServiceError
+from ..accounts import throttle
+from ..accounts.throttle import limiter
+from ..errors import Invalid, NotFound, ServiceError
 from ..extensions import csrf, db
 from ..festivals.models import FestivalSession
 from ..handling import page_action, transaction
@@ -117,7 +121,7 @@ def hold(session_id):
         return carts.hold(browser_key(), session, count=int(count), category=form.get("category") or None)
     outcome = page_action(action)
     if not outcome.ok:
-        if isinstance(outcome.error, Conflict):  # seats taken since the buyer's map was drawn
+        if isinstance(outcome.error, carts.SeatsGone):  # seats taken since the buyer's map was drawn
             mapcache.forget(session.id)
             gone = [i for i in outcome.error.details.get("seats", []) if isinstance(i, int)]
             cookie["shop_taken"] = {"session": session.id, "seats": gone[:50]}
@@ -207,35 +211,69 @@ def done(cart_id):
 def _mail_tickets(cart) -> None:
     """Send the ticket link to the buyer, once, by whoever completed the order (after the commit)."""
     order = fulfil.order_of(cart)
-    if order is not None and order.buyer_email:
-        _mail_order(order, order.buyer_email)
-
-
-def _mail_order(order, to: str) -> None:
-    festival = order.session.festival
+    if order is None or not order.buyer_email:
+        return
     try:
-        send(to, f"{festival.name_th} · {festival.name_en}",
-             render_template("tickets/email.txt", order=order, link=phone_url(order)))
+        send(order.buyer_email, *_ticket_mail(order))
     except OSError as err:
         current_app.logger.warning("ticket e-mail for order %s not sent: %s", order.id, err)
 
 
 @bp.route("/tickets-again", methods=["GET", "POST"])
+@limiter.limit(lambda: f"{current_app.config['TICKETS_AGAIN_PER_ADDRESS']} per hour", key_func=throttle.email_key,
+               methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+@limiter.limit(lambda: f"{current_app.config['TICKETS_AGAIN_PER_CLIENT']} per hour", methods=["POST"])
 def tickets_again():
-    """A buyer who lost the e-mail with their tickets has it sent again (``resend``)."""
+    """A buyer who lost the e-mail with their tickets has it sent again (``resend``). The answer is the same
+    whether or not an order matched, and comes as soon: the e-mails go out after it, from a thread."""
     errors: dict = {}
     if request.method == "POST":
-        email = request.form.get("email", "")
-        outcome = page_action(lambda: resend.orders_to_send_again(email), errors=errors)
+        email = request.form.get("email", "").strip()
+        outcome = page_action(lambda: [(email, *_ticket_mail(order)) for order in resend.orders_to_send_again(email)],
+                              errors=errors)
         if outcome.ok:
-            for order in outcome.value:
-                _mail_order(order, email.strip())
+            _mail_later(outcome.value)
             flash(_("If tickets for a coming session were bought with %(email)s, their links are on the way "
-                    "there now. Look in the inbox (and the spam folder) in a few minutes.", email=email.strip()),
-                  "success")
+                    "there now. Look in the inbox (and the spam folder) in a few minutes.", email=email), "success")
             return redirect(url_for(".tickets_again"), code=303)
-    return _no_store(make_response(render_template("shop/tickets_again.html", errors=errors, form=request.form),
-                                   422 if errors else 200))
+    return _tickets_again_page(errors, 422 if errors else 200)
+
+
+def _tickets_again_page(errors: dict, status: int):
+    return _no_store(make_response(render_template(
+        "shop/tickets_again.html", errors=errors, form=request.form,
+        per_address=current_app.config["TICKETS_AGAIN_PER_ADDRESS"]), status))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def asked_too_often(_err):
+    """An address (or a client) that asked too often this hour: said in the buyer's language, nothing sent."""
+    flash(_("This has been asked for too often in the last hour. Please try again later, or ask at a counter."),
+          "error")
+    return _tickets_again_page({}, 429)
+
+
+def _ticket_mail(order) -> tuple[str, str]:
+    """The subject and text of an order's ticket e-mail."""
+    festival = order.session.festival
+    return (f"{festival.name_th} · {festival.name_en}",
+            render_template("tickets/email.txt", order=order, link=phone_url(order)))
+
+
+def _mail_later(messages: list[tuple[str, str, str]]) -> None:
+    """Send (to, subject, text) messages from a thread of this process, after the answer has gone."""
+    if not messages:
+        return
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            for to, subject, text in messages:
+                try:
+                    send(to, subject, text)
+                except OSError as err:
+                    app.logger.warning("ticket e-mail to %s not sent: %s", to, err)
+    threading.Thread(target=run, name="ticket-mail", daemon=True).start()
 
 
 @hooks.post("/stripe/webhook")

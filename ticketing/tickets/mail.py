@@ -3,6 +3,7 @@ message is written as an .eml file into the outbox folder under instance/."""
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
+from uuid import uuid4
 
 from flask import current_app
 
@@ -18,7 +19,7 @@ def send(to: str, subject: str, body: str) -> str:
     if not cfg["MAIL_SERVER"]:
         outbox = Path(cfg["MAIL_OUTBOX"])
         outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}.eml"
+        path = outbox / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid4().hex[:8]}.eml"  # two senders at one instant
         path.write_bytes(bytes(msg))
         return str(path)
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
