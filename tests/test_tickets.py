@@ -144,6 +144,32 @@ def test_counter_receipt_links_and_email(client, order, app, tmp_path):
     assert message["To"] == "buyer@example.com" and f"/t/{order.access_token}" in message.get_content()
 
 
+def test_a_mail_server_that_does_not_answer_is_said_not_a_500(client, order, app, make):
+    """The counter's and the orders desk's "send the ticket e-mail": told in Thai that it did not go out."""
+    import socket
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    make.user("admin1", roles=["admin"])
+    for who, url, back in (("seller1", f"/counter/orders/{order.id}/email", f"/counter/orders/{order.id}"),
+                           ("admin1", f"/orders/{order.id}/email", f"/orders/{order.id}")):
+        login(client, who)
+        answer = client.post(url, data={"email": "buyer@example.com"})
+        assert answer.status_code == 302, (who, answer.status_code)
+        assert "ส่งอีเมลถึง buyer@example.com ไม่ได้" in client.get(back).get_data(as_text=True), who
+        client.post("/logout")
+
+
+def test_the_ticket_email_says_where_to_have_it_sent_again(client, order, app, tmp_path):
+    app.config["MAIL_OUTBOX"] = str(tmp_path / "outbox")
+    login(client, "seller1")
+    client.post(f"/counter/orders/{order.id}/email", data={"email": "buyer@example.com"})
+    message = email.message_from_bytes(next((tmp_path / "outbox").glob("*.eml")).read_bytes(),
+                                       policy=email.policy.default)
+    assert "/shop/tickets-again" in message.get_content()
+
+
 def test_bulk_pdf_command(runner, order, tmp_path):
     out = tmp_path / "all.pdf"
     result = runner.invoke(args=["tickets", "pdf", "--session", str(order.session_id), "--out", str(out)])

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..festivals.services import list_sessions
 from ..handling import page_action
 from ..money import format_thb
-from ..tickets.mail import send
+from ..tickets.mail import say_sent, send_tickets
 from ..tickets.views import phone_url
 from . import services
 from .forms import EmailForm, RefundForm
@@ -113,10 +113,7 @@ def email(order_id):
         return redirect(url_for(".show", order_id=order.id))
     to = form.email.data.strip()
     if page_action(lambda: record_email(current_user, order, to)).ok:
-        festival = order.session.festival
-        send(to, f"{festival.name_th} · {festival.name_en}",
-             render_template("tickets/email.txt", order=order, link=phone_url(order)))
-        flash(_("The ticket link was sent to %(email)s.", email=to), "success")
+        say_sent(send_tickets(order, to), to)
     return redirect(url_for(".show", order_id=order.id))
 
 

@@ -76,3 +76,4 @@ def audit_trail(order: Order) -> list[TrailLine]:
                    and_(AuditEntry.object_type == "ticket", AuditEntry.object_id.in_(ticket_ids))))
         .order_by(AuditEntry.at, AuditEntry.id))
     return [TrailLine(e.at, e.action, _who(u, e.action), e.after) for e, u in rows]
+

@@ -22,7 +22,7 @@ from ..money import parse_baht
 from ..timeutil import utcnow
 from .. import promptpay
 from . import history, holds, services, shifts
-from ..tickets.mail import send
+from ..tickets.mail import say_sent, send_tickets
 from ..tickets.views import pdf_response, phone_url
 from .desk import order_or_abort
 from .forms import CloseShiftForm, EmailForm, OpenShiftForm, ReceiveCashForm, SaleForm, VoidForm
@@ -226,11 +226,9 @@ def email_tickets(order_id):
     order = order_or_abort(order_id, may_change_order)
     form = EmailForm()
     if form.validate_on_submit():
-        if page_action(lambda: history.record_email(current_user, order, form.email.data.strip())).ok:
-            festival = order.session.festival
-            send(form.email.data.strip(), f"{festival.name_th} · {festival.name_en}",
-                 render_template("tickets/email.txt", order=order, link=phone_url(order)))
-            flash(_("The ticket link was sent to %(email)s.", email=form.email.data.strip()), "success")
+        to = form.email.data.strip()
+        if page_action(lambda: history.record_email(current_user, order, to)).ok:
+            say_sent(send_tickets(order, to), to)
     else:
         flash(_("Give a valid e-mail address."), "error")
     return redirect(url_for(".receipt", order_id=order.id))

@@ -25,8 +25,7 @@ from ..i18n import localized
 from ..inventory.drawing import render_svg
 from ..inventory.services import categories_for_session, seat_views
 from ..seating.services import map_of
-from ..tickets.mail import send
-from ..tickets.views import phone_url
+from ..tickets.mail import send, send_tickets, ticket_message
 from ..web import CONTENT_SECURITY_POLICY
 from . import carts, fulfil, mapcache, resend, stripe_gateway, webhooks
 
@@ -211,12 +210,8 @@ def done(cart_id):
 def _mail_tickets(cart) -> None:
     """Send the ticket link to the buyer, once, by whoever completed the order (after the commit)."""
     order = fulfil.order_of(cart)
-    if order is None or not order.buyer_email:
-        return
-    try:
-        send(order.buyer_email, *_ticket_mail(order))
-    except OSError as err:
-        current_app.logger.warning("ticket e-mail for order %s not sent: %s", order.id, err)
+    if order is not None and order.buyer_email:
+        send_tickets(order, order.buyer_email)
 
 
 @bp.route("/tickets-again", methods=["GET", "POST"])
@@ -229,7 +224,7 @@ def tickets_again():
     errors: dict = {}
     if request.method == "POST":
         email = request.form.get("email", "").strip()
-        outcome = page_action(lambda: [(email, *_ticket_mail(order)) for order in resend.orders_to_send_again(email)],
+        outcome = page_action(lambda: [(email, *ticket_message(order)) for order in resend.orders_to_send_again(email)],
                               errors=errors)
         if outcome.ok:
             _mail_later(outcome.value)
@@ -251,13 +246,6 @@ def asked_too_often(_err):
     flash(_("This has been asked for too often in the last hour. Please try again later, or ask at a counter."),
           "error")
     return _tickets_again_page({}, 429)
-
-
-def _ticket_mail(order) -> tuple[str, str]:
-    """The subject and text of an order's ticket e-mail."""
-    festival = order.session.festival
-    return (f"{festival.name_th} · {festival.name_en}",
-            render_template("tickets/email.txt", order=order, link=phone_url(order)))
 
 
 def _mail_later(messages: list[tuple[str, str, str]]) -> None:
