@@ -81,8 +81,9 @@ def test_admin_selects_seats_by_tapping_and_blocks_them(live, browser, make):
     page.select_option("#action", "block")
     page.click("#selection-form button.primary")  # no reason: refused, and nothing is lost
     page.wait_for_selector(".flash.error")
-    assert page.inner_text("#selected-count") == "3"
-    assert page.eval_on_selector("#action", "el => el.value") == "block"  # not back to "allocate"
+    # the page's script (it runs once the page is parsed, after the flash is there) brings back the choice
+    expect(page.locator("#selected-count")).to_have_text("3")
+    expect(page.locator("#action")).to_have_value("block")  # not back to "allocate"
     page.wait_for_function(f"scale => {TRANSFORM}.split(')')[0] === scale", arg=scale)  # the zoom from before
     page.select_option("#action", "block")
     page.fill("#reason", "ประธานในพิธี")
