@@ -8,13 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 import zxingcpp
 from PIL import Image
 from conftest import login
 from ticketing.accounts.services import issue_token
 from ticketing.extensions import db
 from ticketing.inventory import services as inventory
-from ticketing.sales.models import Ticket
+from ticketing.sales.models import OrderEmail, Ticket
 from ticketing.sales.services import PaymentInput, sell
 from ticketing.tickets import codes, pdf, services
 
@@ -159,6 +160,7 @@ def test_a_mail_server_that_does_not_answer_is_said_not_a_500(client, order, app
         assert answer.status_code == 302, (who, answer.status_code)
         assert "ส่งอีเมลถึง buyer@example.com ไม่ได้" in client.get(back).get_data(as_text=True), who
         client.post("/logout")
+    assert db.session.scalar(select(func.count()).select_from(OrderEmail)) == 0  # none listed as sent
 
 
 def test_the_ticket_email_says_where_to_have_it_sent_again(client, order, app, tmp_path):

@@ -157,7 +157,7 @@ def test_the_page_in_a_phone_browser(app, browser, orders):  # noqa: F811
         db.engine.dispose()
 
 
-def _ask_in_a_phone_browser(live, browser, orders):  # noqa: F811
+def _ask_in_a_phone_browser(live, browser, orders):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{live.url}/shop/")

@@ -7,8 +7,15 @@ from flask_babel import gettext as _
 from ..errors import Invalid
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+#: the longest address the tables hold
+MAX_EMAIL = 200
 #: Thai numbers: 0 and 8 digits (landlines, 02 123 4567) or 9 digits (mobiles, 081 234 5678); +66 for the 0
 THAI_PHONE_RE = re.compile(r"^0[1-9]\d{7,8}$")
+
+
+def usable_email(text: str) -> bool:
+    """An address a ticket link can be sent to (and that fits its column)."""
+    return len(text) <= MAX_EMAIL and EMAIL_RE.match(text) is not None
 
 
 def normalised_phone(text: str) -> str | None:
@@ -34,7 +41,7 @@ def clean_buyer(buyer) -> dict:
         if normal is None:
             errors["buyer_phone"] = _("Give a Thai phone number such as 081 234 5678 or 02 123 4567, or leave it empty.")
         phone = normal or phone
-    if email and (len(email) > 200 or not EMAIL_RE.match(email)):
+    if email and not usable_email(email):
         errors["buyer_email"] = _("Give an e-mail address such as name@example.com, or leave it empty.")
     if errors:
         raise Invalid(_("Some values are wrong."), code="invalid_buyer", details=errors)

@@ -112,8 +112,9 @@ def email(order_id):
         flash(_("Give a valid e-mail address."), "error")
         return redirect(url_for(".show", order_id=order.id))
     to = form.email.data.strip()
-    if page_action(lambda: record_email(current_user, order, to)).ok:
-        say_sent(send_tickets(order, to), to)
+    sent = send_tickets(order, to)  # noted on the order page only once it went out
+    if not sent or page_action(lambda: record_email(current_user, order, to)).ok:
+        say_sent(sent, to)
     return redirect(url_for(".show", order_id=order.id))
 
 

@@ -8,8 +8,8 @@ index on live tickets per (session, seat).
 A counter sale is a handful of round trips (issue 15): the token check, one statement that claims the
 seats and reads everything the sale needs (after a ``SET LOCAL`` that keeps it planned once), one that
 writes the order with its tickets, payment, ledger lines and audit entry (``sale_sql``), and the commit.
-SQLite takes the same steps in a few more statements. The rare paths (no open shift yet, complimentary seats, tables sold whole, a lost race, a
-retried request) cost their own queries.
+SQLite takes the same steps in a few more statements. The rare paths (no open shift yet, complimentary
+seats, tables sold whole, a lost race, a retried request) cost their own queries.
 """
 import secrets
 from dataclasses import dataclass

@@ -227,8 +227,9 @@ def email_tickets(order_id):
     form = EmailForm()
     if form.validate_on_submit():
         to = form.email.data.strip()
-        if page_action(lambda: history.record_email(current_user, order, to)).ok:
-            say_sent(send_tickets(order, to), to)
+        sent = send_tickets(order, to)  # noted on the order page only once it went out
+        if not sent or page_action(lambda: history.record_email(current_user, order, to)).ok:
+            say_sent(sent, to)
     else:
         flash(_("Give a valid e-mail address."), "error")
     return redirect(url_for(".receipt", order_id=order.id))

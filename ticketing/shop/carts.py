@@ -24,7 +24,7 @@ from ..extensions import db
 from ..festivals.models import FestivalSession
 from ..inventory.models import SeatInventory, in_shared_pool, seat_is_free
 from ..inventory.services import SeatView
-from ..sales.buyers import EMAIL_RE, normalised_phone
+from ..sales.buyers import normalised_phone, usable_email
 from ..sales.holds import propose_seats
 from ..seating.models import PriceCategory, Seat, Section, Stand
 from ..timeutil import utcnow
@@ -195,7 +195,7 @@ def check_buyer(name, phone, email) -> dict:
     normal = normalised_phone(phone) if phone else None
     if normal is None:
         errors["phone"] = _("Give a Thai phone number such as 081 234 5678.")
-    if not email or len(email) > 200 or not EMAIL_RE.match(email):
+    if not usable_email(email):
         errors["email"] = _("Give an e-mail address such as name@example.com: the tickets are sent there.")
     if errors:
         raise Invalid(_("Some values are wrong; see the marked fields."), code="invalid_buyer", details=errors)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import Invalid
 from ..extensions import db
 from ..festivals.models import FestivalSession
-from ..sales.buyers import EMAIL_RE
+from ..sales.buyers import usable_email
 from ..sales.history import record_email
 from ..sales.models import Order
 from ..timeutil import utcnow
@@ -29,7 +29,7 @@ SESSION_LENGTH = timedelta(hours=12)
 def checked_address(email) -> str:
     """The address as typed, stripped; refused (naming the field) if no ticket link could go there."""
     address = str(email or "").strip()
-    if not address or len(address) > 200 or not EMAIL_RE.match(address):
+    if not usable_email(address):
         message = _("Give the e-mail address you bought with, such as name@example.com.")
         raise Invalid(message, code="invalid_email", details={"email": message})
     return address

@@ -41,8 +41,8 @@ def ticket_message(order) -> tuple[str, str]:
 
 
 def send_tickets(order, to: str) -> bool:
-    """Send an order's ticket e-mail now (after the request's commit); False, with a warning in the log,
-    when the mail server refused it or did not answer."""
+    """Send an order's ticket e-mail now; False, with a warning in the log, when the mail server refused
+    it or did not answer."""
     try:
         send(to, *ticket_message(order))
     except OSError as err:
